@@ -1,0 +1,513 @@
+"""DataChain: an immutable, lazy list of steps over a source. Query steps compile to one DuckDB relation;
+UDF steps run through the checkpointed runner; terminal methods execute."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+from duckdb import col, fn
+
+from ..errors import ColumnNotFoundError, DataChainError, SchemaError
+from ..memory import catalog
+from ..memory.names import Bump, parse_version, validate_name
+from ..memory.schema import Schema, ValueBuilder, column_spec, schema_from_arrow, to_arrow_schema
+from ..memory.store import Memory
+from ..udf.checkpoint import UNIT, Checkpoint
+from ..udf.runner import run_udf
+from ..udf.settings import Settings
+from ..udf.signature import UDFKind, make_udf
+from . import output
+from .expr import C, Expr, column_or_expr, lift
+from .steps import (
+    DatasetSource,
+    Distinct,
+    Filter,
+    GroupBy,
+    Merge,
+    Mutate,
+    OrderBy,
+    PartsSource,
+    Select,
+    Shuffle,
+    Slice,
+    Source,
+    Step,
+    Subtract,
+    UDFStep,
+    Union,
+    names,
+)
+
+logger = logging.getLogger(__name__)
+
+_scratch = threading.local()
+
+
+def scratch_connection() -> duckdb.DuckDBPyConnection:
+    """A per-thread in-memory DuckDB connection for schema inference and reading staged files."""
+    con = getattr(_scratch, "con", None)
+    if con is None:
+        con = _scratch.con = duckdb.connect()
+        con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+class _RealCompiler:
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def relation(self, chain: DataChain) -> duckdb.DuckDBPyRelation:
+        return chain._relation(self.con)
+
+
+class _EmptyCompiler:
+    """Stands in empty relations of the right schema for sub-chains: types are inferred without data."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def relation(self, chain: DataChain) -> duckdb.DuckDBPyRelation:
+        return empty_relation(self.con, chain.schema)
+
+
+def empty_relation(con: duckdb.DuckDBPyConnection, schema: Schema) -> duckdb.DuckDBPyRelation:
+    return con.from_arrow(pa.Table.from_batches([], to_arrow_schema(schema)))
+
+
+class DataChain:
+    """A lazy chain of steps over files, datasets or values. Every method returns a new chain.
+
+    Example:
+        >>> import dagster_datachain as dc
+        >>> dc.read_values(n=[1, 2, 3]).filter(dc.C("n") > 1).count()
+        2
+    """
+
+    def __init__(
+        self,
+        source: Source,
+        steps: Sequence[tuple[Step, Schema]] = (),
+        *,
+        memory: Memory,
+        settings: Settings | None = None,
+        setup: dict[str, Callable[[], Any]] | None = None,
+        schema: Schema | None = None,
+    ) -> None:
+        self._source = source
+        self._steps = tuple(steps)
+        self._memory = memory
+        self._settings = settings or Settings()
+        self._setup = dict(setup or {})
+        self._schema = schema if schema is not None else source.schema
+
+    # ================================================================== introspection
+
+    @property
+    def schema(self) -> Schema:
+        """Column name -> TypeSpec, known without running anything."""
+        return dict(self._schema)
+
+    @property
+    def column_names(self) -> list[str]:
+        return list(self._schema)
+
+    def __repr__(self) -> str:
+        return f"<DataChain {self._source.text} +{len(self._steps)} steps: {', '.join(self._schema)}>"
+
+    def print_schema(self) -> None:
+        """Print the nested schema: each column with its type, nested fields indented."""
+        print(output.render_schema(self._schema))
+
+    def fingerprint(self) -> str:
+        """What the chain computes, from which input: source identity and every step (UDF bodies excluded)."""
+        text = "\n".join([self._source.text, *(s.text for s, _ in self._steps)])
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def code_hash(self) -> str:
+        """A hash of the code of every UDF in the chain and its sub-chains."""
+        parts = [s.udf.code_hash for s, _ in self._steps if isinstance(s, UDFStep)]
+        parts += [sub.code_hash() for s, _ in self._steps for sub in s.subchains()]
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+    def lineage(self) -> list[catalog.LineageEntry]:
+        """Datasets and listings this chain reads, directly or through sub-chains."""
+        entries = list(self._source.lineage())
+        for step, _ in self._steps:
+            for sub in step.subchains():
+                entries.extend(sub.lineage())
+        unique = {(e.kind, e.name, e.version): e for e in entries}
+        return list(unique.values())
+
+    # ================================================================== building
+
+    def _derive(self, step: Step, **changes: Any) -> DataChain:
+        schema = step.output_schema(self._schema) if isinstance(step, UDFStep) else self._infer(step)
+        return self._copy(steps=(*self._steps, (step, self._schema)), schema=schema, **changes)
+
+    def _copy(self, **changes: Any) -> DataChain:
+        state = {"source": self._source, "steps": self._steps, "memory": self._memory,
+                 "settings": self._settings, "setup": self._setup, "schema": self._schema}
+        state.update(changes)
+        return DataChain(**state)
+
+    def _infer(self, step: Step) -> Schema:
+        """Output schema of a query step: apply it to an empty relation of our schema and read the types."""
+        con = scratch_connection()
+        try:
+            rel = step.apply(empty_relation(con, self._schema), self._schema, _EmptyCompiler(con))
+            arrow_schema = rel.limit(0).to_arrow_table().schema
+        except duckdb.BinderException as exc:
+            raise ColumnNotFoundError(f"{step.text}: {str(exc).splitlines()[0]}") from None
+        except duckdb.Error as exc:
+            raise SchemaError(f"{step.text}: {str(exc).splitlines()[0]}") from None
+        known: Schema = {}
+        for sub in step.subchains():
+            known.update(sub.schema)
+            if isinstance(step, Merge):
+                known.update({step.rname + k: v for k, v in sub.schema.items()})
+        known.update(self._schema)
+        for name in arrow_schema.names:
+            spec = column_spec(name, self._schema)
+            if spec is not None and name not in known:
+                known[name] = spec
+        return schema_from_arrow(arrow_schema, known)
+
+    def settings(self, *, batch_size: int | None = None, prefetch: int | None = None,
+                 parallel: int | bool | None = None, cache: bool | None = None) -> DataChain:
+        """Change how UDFs run: `batch_size` rows per checkpoint, `prefetch` files read ahead, `parallel` workers."""
+        changes: dict[str, Any] = {"batch_size": batch_size, "prefetch": prefetch, "cache": cache}
+        if parallel is not None:
+            changes["parallel"] = (os.cpu_count() or 1) if parallel is True else (None if parallel is False
+                                                                                else parallel)
+        updates = {k: v for k, v in changes.items() if v is not None or k == "parallel" and parallel is False}
+        return self._copy(settings=self._settings.model_copy(update=updates))
+
+    def setup(self, **factories: Callable[[], Any]) -> DataChain:
+        """Objects built once per run (a model, a client) and passed to UDFs by parameter name."""
+        for name, factory in factories.items():
+            if not callable(factory):
+                raise DataChainError(f"setup({name}=...) needs a callable returning the object, e.g. lambda: model")
+        return self._copy(setup={**self._setup, **factories})
+
+    # ----------------------------------------------------------------- UDF steps
+
+    def _udf(self, kind: UDFKind, func: Callable[..., Any] | None, params: Sequence[str] | str | None,
+             output: Any, signal_map: dict[str, Callable[..., Any]], partition_by: Any = None) -> DataChain:
+        if func is not None and signal_map:
+            raise DataChainError(f"{kind}() takes either a function or name=function, not both")
+        if func is None:
+            if len(signal_map) != 1:
+                raise DataChainError(f"{kind}() takes one function per call: {kind}(name=function)")
+            (output_name, func), = signal_map.items()
+        else:
+            output_name = None
+        udf = make_udf(kind, func, output_name=output_name, output=output, params=params,
+                       setup_names=list(self._setup), schema=self._schema, partition_by=names(partition_by))
+        chain = self
+        if kind == "agg":
+            for key in udf.partition_by:
+                C(key).build(self._schema)  # fails early, naming the column
+        return chain._derive(UDFStep(udf))
+
+    def map(self, func: Callable[..., Any] | None = None, *, params: Sequence[str] | str | None = None,
+            output: Any = None, **signal_map: Callable[..., Any]) -> DataChain:
+        """Add columns computed by a Python function per row: `.map(info=get_info)`.
+
+        Several at once (`.map(a=f, b=g)`) add one step each. The function's parameter names pick input
+        columns (`file`, or `params=["file.path"]`); its return annotation is the new column's type.
+        """
+        if func is None and len(signal_map) > 1:
+            chain = self
+            for name, one in signal_map.items():
+                chain = chain._udf("map", None, params, output, {name: one})
+            return chain
+        return self._udf("map", func, params, output, signal_map)
+
+    def gen(self, func: Callable[..., Any] | None = None, *, params: Sequence[str] | str | None = None,
+            output: Any = None, **signal_map: Callable[..., Any]) -> DataChain:
+        """Replace rows by 0..n rows per input row, yielded by a generator function."""
+        return self._udf("gen", func, params, output, signal_map)
+
+    def agg(self, func: Callable[..., Any] | None = None, *, partition_by: Any = None,
+            params: Sequence[str] | str | None = None, output: Any = None,
+            **signal_map: Callable[..., Any]) -> DataChain:
+        """Call a function once per group of `partition_by`, with lists of the group's values; yields rows."""
+        return self._udf("agg", func, params, output, signal_map, partition_by=partition_by)
+
+    def batch_map(self, func: Callable[..., Any] | None = None, *, params: Sequence[str] | str | None = None,
+                  output: Any = None, batch: int | None = None, **signal_map: Callable[..., Any]) -> DataChain:
+        """Like map, but the function receives lists of values for a whole batch and returns one result each."""
+        chain = self.settings(batch_size=batch) if batch else self
+        return chain._udf("batch_map", func, params, output, signal_map)
+
+    # ----------------------------------------------------------------- query steps
+
+    def filter(self, *conditions: Expr) -> DataChain:
+        """Keep rows where every condition holds: `.filter(C("info.width") > 400)`."""
+        chain = self
+        for condition in conditions:
+            if not isinstance(condition, Expr):
+                raise DataChainError(f"filter() takes expressions such as C('size') > 0, got {condition!r}")
+            chain = chain._derive(Filter(condition))
+        return chain
+
+    def mutate(self, **columns: Expr | Any) -> DataChain:
+        """Add or replace columns computed in DuckDB: `.mutate(dist=func.cosine_distance(C("emb"), ref))`."""
+        return self._derive(Mutate({name: lift(value) for name, value in columns.items()}))
+
+    def select(self, *columns: str) -> DataChain:
+        """Keep only these columns (nested fields by dotted name)."""
+        return self._derive(Select(tuple(columns)))
+
+    def select_except(self, *columns: str) -> DataChain:
+        """Drop these top-level columns."""
+        return self._derive(Select(tuple(columns), exclude=True))
+
+    def order_by(self, *keys: str | Expr, descending: bool = False) -> DataChain:
+        """Sort by columns or expressions; `descending=True` or `C("x").desc()` per key."""
+        return self._derive(OrderBy(tuple(keys), descending))
+
+    def limit(self, n: int) -> DataChain:
+        return self._derive(Slice(int(n)))
+
+    def offset(self, n: int) -> DataChain:
+        return self._derive(Slice(None, int(n)))
+
+    def group_by(self, *, partition_by: str | Expr | Sequence[str | Expr] | None = None,
+                 **aggregates: Expr) -> DataChain:
+        """Aggregate per group: `.group_by(cnt=func.count(), total=func.sum("file.size"), partition_by="breed")`."""
+        keys: tuple[str | Expr, ...]
+        keys = (partition_by,) if isinstance(partition_by, (str, Expr)) else tuple(partition_by or ())
+        return self._derive(GroupBy(keys, aggregates))
+
+    def merge(self, right: DataChain, on: str | C | Sequence[str | C],
+              right_on: str | C | Sequence[str | C] | None = None, *, inner: bool = False, full: bool = False,
+              rname: str = "right_") -> DataChain:
+        """Join with another chain (left join by default; `inner=True`, `full=True`); clashing right columns
+        get the `rname` prefix."""
+        left_keys = names(on)
+        right_keys = names(right_on) if right_on is not None else left_keys
+        if len(left_keys) != len(right_keys) or not left_keys:
+            raise DataChainError("merge needs as many right_on columns as on columns (at least one)")
+        how = "full" if full else "inner" if inner else "left"
+        return self._derive(Merge(right, left_keys, right_keys, how, rname))
+
+    def union(self, other: DataChain) -> DataChain:
+        """All rows of both chains (same columns and types)."""
+        return self._derive(Union(other))
+
+    def subtract(self, other: DataChain, on: str | Sequence[str] | None = None,
+                 right_on: str | Sequence[str] | None = None) -> DataChain:
+        """Rows with no match in `other` on the given columns (all common columns by default)."""
+        left_keys = names(on) or tuple(c for c in self._schema if c in other.schema)
+        right_keys = names(right_on) or left_keys
+        if len(left_keys) != len(right_keys) or not left_keys:
+            raise DataChainError("subtract needs matching on/right_on columns")
+        return self._derive(Subtract(other, left_keys, right_keys))
+
+    def distinct(self, *columns: str) -> DataChain:
+        """One row per distinct value of `columns` (whole rows when none are given)."""
+        return self._derive(Distinct(tuple(columns)))
+
+    def sample(self, n: int) -> DataChain:
+        """`n` rows chosen at random."""
+        return self._derive(Shuffle(int(n)))
+
+    def shuffle(self) -> DataChain:
+        """All rows in random order."""
+        return self._derive(Shuffle())
+
+    # ================================================================== execution
+
+    def _resolved(self) -> tuple[DataChain, list[Checkpoint]]:
+        """An equivalent query-only chain: every UDF step run (or resumed) and replaced by its committed parts."""
+        source, pairs, used = self._source, [], []
+        for step, in_schema in self._steps:
+            if isinstance(step, UDFStep):
+                prefix = self._copy(source=source, steps=tuple(pairs), schema=in_schema)
+                source, checkpoint = prefix._run(step)
+                pairs, used = [], [*used, checkpoint]
+                continue
+            if step.subchains():
+                step, sub_used = _resolve_subchains(step)
+                used.extend(sub_used)
+            pairs.append((step, in_schema))
+        return self._copy(source=source, steps=tuple(pairs)), used
+
+    def _run(self, step: UDFStep) -> tuple[PartsSource, Checkpoint]:
+        udf = step.udf
+        key = hashlib.sha256(f"{self.fingerprint()}\n{udf.signature_key}".encode()).hexdigest()[:32]
+        checkpoint = Checkpoint(self._memory.staging_dir / key)
+        if not checkpoint.has_input():
+            self._stage_input(checkpoint, udf.partition_by)
+        parts = run_udf(udf, checkpoint, self._schema, self._settings, self._setup)
+        source = PartsSource(parts, step.output_schema(self._schema), key, self.lineage())
+        return source, checkpoint
+
+    def _stage_input(self, checkpoint: Checkpoint, partition_by: tuple[str, ...]) -> None:
+        """Write this (query-only) chain's rows to the checkpoint's input file, each numbered by `_dc_unit`."""
+        path = checkpoint.staging_input_path()
+        with self._memory.connect() as con:
+            rel = self._relation(con)
+            if partition_by:
+                keys = [C(k).build(self._schema) for k in partition_by]
+                unit = (fn("dense_rank").over(order_by=keys) - 1).alias(UNIT)
+                rel = rel.select("*", unit).sort(col(UNIT))
+            else:
+                rel = rel.select("*", (fn("row_number").over() - 1).alias(UNIT))
+            rel.write_parquet(str(path))
+        counted = scratch_connection().read_parquet(str(path)).aggregate([fn("max", col(UNIT))]).fetchall()
+        units = 0 if counted[0][0] is None else int(counted[0][0]) + 1
+        checkpoint.seal_input(path, units)
+
+    def _relation(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
+        """The relation of a query-only chain on `con`."""
+        compiler = _RealCompiler(con)
+        rel = self._source.relation(con)
+        for step, schema in self._steps:
+            if isinstance(step, UDFStep):
+                raise AssertionError("UDF steps must be resolved before compiling a relation")
+            rel = step.apply(rel, schema, compiler)
+        return rel
+
+    def _with_relation(self, use: Callable[[duckdb.DuckDBPyRelation], Any]) -> Any:
+        resolved, _ = self._resolved()
+        with self._memory.connect() as con:
+            return use(resolved._relation(con))
+
+    # ----------------------------------------------------------------- terminal: saving
+
+    def save(self, name: str, version: str | None = None, description: str | None = None, *,
+             update_version: Bump | None = None) -> DataChain:
+        """Commit the chain's rows as a new version of dataset `name` (atomically) and return a chain reading it.
+
+        The first version is 1.0.0; later saves bump PATCH, or MINOR when the schema changed, or what
+        `update_version` ("patch" | "minor" | "major") or an explicit `version` says. A chain whose input and
+        code are unchanged since the latest version saves nothing new.
+        """
+        validate_name(name)
+        explicit = parse_version(version) if version is not None else None
+        chain_hash = hashlib.sha256(f"{self.fingerprint()}|{self.code_hash()}".encode()).hexdigest()
+        with self._memory.connect() as con:
+            previous = _latest(con, name)
+        if previous is not None and explicit is None and previous.chain_hash == chain_hash:
+            logger.info("%s is up to date (same input and code); no new version saved", previous.reference)
+            return self._read_version(previous)
+        resolved, checkpoints = self._resolved()
+        with self._memory.transaction() as con:
+            previous = _latest(con, name)
+            record = catalog.commit_version(
+                con,
+                name=name,
+                version=explicit or catalog.next_version(previous, self._schema, update_version),
+                schema=self._schema,
+                rows=resolved._relation(con),
+                code_hash=self.code_hash(),
+                chain_hash=chain_hash,
+                lineage=self.lineage(),
+                run_id=current_run_id(),
+                description=description if description is not None else (previous.description if previous else None),
+            )
+        logger.info("Saved %s (%s rows)", record.reference, record.row_count)
+        for checkpoint in checkpoints:
+            checkpoint.remove()
+        return self._read_version(record)
+
+    def _read_version(self, record: catalog.VersionRecord) -> DataChain:
+        return DataChain(DatasetSource(record), memory=self._memory, settings=self._settings, setup=self._setup)
+
+    # ----------------------------------------------------------------- terminal: reading
+
+    def count(self) -> int:
+        """Number of rows."""
+        return int(self._with_relation(lambda rel: rel.aggregate([fn("count")]).fetchall()[0][0]))
+
+    def sum(self, column: str | Expr) -> Any:
+        return self._aggregate("sum", column)
+
+    def avg(self, column: str | Expr) -> Any:
+        return self._aggregate("avg", column)
+
+    def min(self, column: str | Expr) -> Any:
+        return self._aggregate("min", column)
+
+    def max(self, column: str | Expr) -> Any:
+        return self._aggregate("max", column)
+
+    def _aggregate(self, function: str, column: str | Expr) -> Any:
+        expression = fn(function, column_or_expr(column).build(self._schema))
+        return self._with_relation(lambda rel: rel.aggregate([expression]).fetchall()[0][0])
+
+    def to_pyarrow(self) -> pa.Table:
+        """All rows as an Arrow table (nested columns as structs)."""
+        return self._with_relation(lambda rel: rel.to_arrow_table())
+
+    def to_pandas(self, flatten: bool = False, include_hidden: bool = True) -> pd.DataFrame:
+        """All rows as a DataFrame; nested fields become two-level columns (`flatten=True`: `info.width`)."""
+        return output.to_dataframe(self.to_pyarrow(), self._schema, flatten=flatten, include_hidden=include_hidden)
+
+    def to_parquet(self, path: str | os.PathLike[str]) -> None:
+        """Write all rows to a Parquet file (nested columns as structs)."""
+        self._with_relation(lambda rel: rel.write_parquet(os.fspath(path)))
+
+    def show(self, limit: int = 20, flatten: bool = False, include_hidden: bool = False) -> None:
+        """Print the first `limit` rows, nested fields as dotted columns, like a DataFrame."""
+        table = self.limit(limit + 1).to_pyarrow()
+        print(output.render_table(table, self._schema, limit, flatten=flatten, include_hidden=include_hidden))
+
+    def collect(self, *columns: str) -> Iterator[Any]:
+        """Yield rows as Python objects (pydantic models back); one column gives values, several give tuples."""
+        chain = self.select(*columns) if columns else self
+        builders = [ValueBuilder(spec) for spec in chain._schema.values()]
+        resolved, _ = chain._resolved()
+        with self._memory.connect() as con:
+            reader = resolved._relation(con).to_arrow_reader(10_000)
+            for batch in reader:
+                values = [[build(v) for v in batch.column(i).to_pylist()] for i, build in enumerate(builders)]
+                for row in zip(*values, strict=True):
+                    yield row[0] if len(builders) == 1 and columns else row
+
+    def __iter__(self) -> Iterator[Any]:
+        return self.collect()
+
+    def to_list(self, *columns: str) -> list[tuple[Any, ...]]:
+        """All rows as a list of tuples of Python objects."""
+        rows = self.collect(*columns)
+        return [row if isinstance(row, tuple) else (row,) for row in rows]
+
+    def to_values(self, column: str) -> list[Any]:
+        """One column's values as a list."""
+        return list(self.collect(column))
+
+
+def _latest(con: duckdb.DuckDBPyConnection, name: str) -> catalog.VersionRecord | None:
+    versions = catalog.list_versions(con, name)
+    return versions[-1] if versions else None
+
+
+def _resolve_subchains(step: Step) -> tuple[Step, list[Checkpoint]]:
+    field_name = "right" if isinstance(step, Merge) else "other"
+    resolved, used = getattr(step, field_name)._resolved()
+    return dataclasses.replace(step, **{field_name: resolved}), used
+
+
+_run_id = threading.local()
+
+
+def current_run_id() -> str | None:
+    """The orchestrator run (e.g. Dagster's run id) on whose behalf this thread saves, if any."""
+    return getattr(_run_id, "value", None)
+
+
+def set_run_id(run_id: str | None) -> None:
+    """Record which orchestrator run the following saves belong to (None to clear)."""
+    _run_id.value = run_id

@@ -1,0 +1,70 @@
+"""How chains print: the nested schema, and rows with nested fields spread into dotted columns."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..memory.schema import Schema, TypeSpec
+
+
+def render_schema(schema: Schema) -> str:
+    """`file: File@v1` then its fields indented, for every column."""
+    lines: list[str] = []
+
+    def walk(name: str, spec: TypeSpec, depth: int) -> None:
+        lines.append(f"{'    ' * depth}{name}: {spec.label()}")
+        if spec.kind == "model":
+            for field_name, field_spec in spec.fields.items():
+                walk(field_name, field_spec, depth + 1)
+
+    for column, spec in schema.items():
+        walk(column, spec, 0)
+    return "\n".join(lines)
+
+
+def flat_columns(table: pa.Table, schema: Schema, include_hidden: bool) -> dict[str, pa.ChunkedArray]:
+    """Each leaf field as its own column, keyed by dotted path (`info.width`)."""
+    columns: dict[str, pa.ChunkedArray] = {}
+    for column in table.column_names:
+        spec = schema.get(column)
+        if spec is None or spec.kind != "model":
+            columns[column] = table.column(column)
+            continue
+        for path, _ in spec.leaves(column, include_hidden=include_hidden):
+            array = table.column(column)
+            for part in path.split(".")[1:]:
+                array = pc.struct_field(array, part)
+            columns[path] = array
+    return columns
+
+
+def to_dataframe(table: pa.Table, schema: Schema, *, flatten: bool, include_hidden: bool) -> pd.DataFrame:
+    """A DataFrame of leaf columns: dotted names when `flatten`, else a MultiIndex when anything is nested."""
+    columns = flat_columns(table, schema, include_hidden)
+    frame = pd.DataFrame({name: array.to_pylist() for name, array in columns.items()})
+    if flatten or not any("." in name and name.split(".")[0] in schema for name in columns):
+        return frame
+    depth = max(len(_levels(name, schema)) for name in columns)
+    frame.columns = pd.MultiIndex.from_tuples(
+        [tuple(_levels(name, schema)) + ("",) * (depth - len(_levels(name, schema))) for name in columns]
+    )
+    return frame
+
+
+def _levels(name: str, schema: Schema) -> list[str]:
+    return [name] if name in schema else name.split(".")
+
+
+def render_table(table: pa.Table, schema: Schema, limit: int, *, flatten: bool, include_hidden: bool) -> str:
+    """Rows as text like the reference's `show()`: a header per nested level and a note when rows were cut."""
+    shown = table.slice(0, limit)
+    frame = to_dataframe(shown, schema, flatten=flatten, include_hidden=include_hidden)
+    if frame.empty and not len(frame.columns):
+        return "Empty result"
+    with pd.option_context("display.max_columns", None, "display.width", 10_000, "display.max_colwidth", 80):
+        text = frame.to_string()
+    if table.num_rows > limit:
+        text += f"\n\n[Limited by {limit} rows]"
+    return text

@@ -1,0 +1,224 @@
+"""Where chains start: storage listings, saved datasets, in-memory values and table files."""
+
+from __future__ import annotations
+
+import glob as globlib
+import logging
+import os
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+import pandas as pd
+import pyarrow as pa
+from pydantic import BaseModel, Field
+
+from ..errors import DataChainError, StorageError
+from ..memory import catalog
+from ..memory.names import split_reference
+from ..memory.schema import (
+    Schema,
+    encode_value,
+    schema_from_arrow,
+    spec_from_annotation,
+    to_arrow_type,
+)
+from ..memory.store import Memory, get_memory
+from ..storage.cache import configure_cache
+from ..storage.file import FILE_TYPES, File
+from ..storage.filesystem import StorageURI, glob_to_regex, parse_uri, register_storage_options
+from ..storage.listing import FILE_COLUMNS, list_prefix
+from .chain import DataChain, scratch_connection
+from .steps import ArrowSource, DatasetSource, FileSource, ListingSource
+
+logger = logging.getLogger(__name__)
+
+REMOTE_LISTING_TTL = 300.0
+"""Seconds a remote listing is reused without asking the bucket again (local folders are always re-listed)."""
+
+MemoryArg = Memory | str | os.PathLike[str] | None
+
+
+def _memory(memory: MemoryArg) -> Memory:
+    resolved = get_memory(memory)
+    configure_cache(resolved.cache_dir)
+    return resolved
+
+
+def read_storage(
+    uri: str | os.PathLike[str],
+    *,
+    type: Literal["binary", "text", "image"] = "binary",  # noqa: A002 - the reference API's name
+    anon: bool = False,
+    update: bool = False,
+    column: str = "file",
+    client_config: dict[str, Any] | None = None,
+    memory: MemoryArg = None,
+    **storage_options: Any,
+) -> DataChain:
+    """A chain with one `File` row per object under `uri` (local path, file://, s3://, gs://, az://).
+
+    Globs (`*`, `**`, `?`, `{a,b}`) select files. The listing is kept in Data Memory; a local folder is
+    re-listed every time (cheap), a bucket when the stored listing is older than REMOTE_LISTING_TTL or
+    `update=True`.
+
+    Example:
+        >>> chain = read_storage("images/**/*.jpg", type="image")
+    """
+    if type not in FILE_TYPES:
+        raise DataChainError(f"read_storage type must be one of {', '.join(FILE_TYPES)}, not {type!r}")
+    memory = _memory(memory)
+    parsed = parse_uri(uri)
+    options = {**(client_config or {}), **storage_options}
+    if anon and not parsed.is_local:
+        options["anon"] = True
+    register_storage_options(parsed.source, options)
+    listing = _fresh_listing(memory, parsed, update)
+    schema = {column: spec_from_annotation(FILE_TYPES[type])}
+    regex = glob_to_regex(parsed.glob) if parsed.glob else None
+    return DataChain(ListingSource(listing, regex, column, schema), memory=memory)
+
+
+def _fresh_listing(memory: Memory, uri: StorageURI, update: bool) -> catalog.ListingRecord:
+    with memory.connect() as con:
+        existing = catalog.get_listing(con, uri.source, uri.prefix)
+    now = datetime.now(timezone.utc)
+    if existing is not None and not update and not uri.is_local:
+        if (now - existing.listed_at).total_seconds() < REMOTE_LISTING_TTL:
+            return existing
+    result = list_prefix(uri)
+    if uri.is_local and result.file_count == 0 and not os.path.isdir(uri.fs_path(uri.prefix)):
+        raise StorageError(f"no such directory: {uri.fs_path(uri.prefix)}", uri=uri.source)
+    record = catalog.ListingRecord(
+        source=uri.source, prefix=uri.prefix, table_name="", listed_at=now, fingerprint=result.fingerprint,
+        file_count=result.file_count, total_size=result.total_size,
+    )  # fmt: skip
+    unchanged = existing is not None and existing.fingerprint == result.fingerprint
+    rows = None if unchanged else _listing_table(result.batches)
+    with memory.transaction() as con:
+        return catalog.save_listing(con, record, rows)
+
+
+def _listing_table(batches: list[dict[str, list[Any]]]) -> pa.Table:
+    file_type = to_arrow_type(spec_from_annotation(File))
+    arrays = [
+        pa.StructArray.from_arrays([pa.array(b[n], type=file_type.field(n).type) for n in FILE_COLUMNS],
+                                   fields=list(file_type))
+        for b in batches
+    ]
+    return pa.table({"file": pa.chunked_array(arrays, type=file_type)})
+
+
+def read_dataset(name: str, version: str | None = None, *, memory: MemoryArg = None) -> DataChain:
+    """A chain over a saved dataset: `read_dataset("pets")`, `read_dataset("pets@1.0.2")`, or `version="1.0.2"`."""
+    dataset, semver = split_reference(name, version)
+    memory = _memory(memory)
+    with memory.connect() as con:
+        record = catalog.get_version(con, dataset, semver)
+    return DataChain(DatasetSource(record), memory=memory)
+
+
+def read_values(*, memory: MemoryArg = None, **columns: Sequence[Any]) -> DataChain:
+    """A chain over in-memory values, one keyword per column: `read_values(num=[1, 2], name=["a", "b"])`."""
+    if not columns:
+        raise DataChainError("read_values needs at least one column, e.g. read_values(n=[1, 2, 3])")
+    lengths = {name: len(values) for name, values in columns.items()}
+    if len(set(lengths.values())) > 1:
+        raise DataChainError(f"read_values columns differ in length: {lengths}")
+    schema: Schema = {}
+    arrays: dict[str, pa.Array] = {}
+    for name, values in columns.items():
+        values = list(values)
+        sample = next((v for v in values if v is not None), None)
+        if isinstance(sample, BaseModel):
+            spec = spec_from_annotation(type(sample))
+            arrays[name] = pa.array([encode_value(spec, v) for v in values], type=to_arrow_type(spec))
+            schema[name] = spec
+        else:
+            array = pa.array(values)
+            schema[name] = schema_from_arrow(pa.schema([pa.field(name, array.type)]))[name]
+            arrays[name] = array.cast(to_arrow_type(schema[name]))
+    return DataChain(ArrowSource(pa.table(arrays), schema), memory=_memory(memory))
+
+
+def read_pandas(df: pd.DataFrame, *, memory: MemoryArg = None) -> DataChain:
+    """A chain over a pandas DataFrame's rows."""
+    return read_arrow(pa.Table.from_pandas(df, preserve_index=False), memory=memory)
+
+
+def read_arrow(table: pa.Table, *, memory: MemoryArg = None) -> DataChain:
+    """A chain over an Arrow table's rows."""
+    schema = schema_from_arrow(table.schema)
+    return DataChain(ArrowSource(table.cast(_storable(schema)), schema), memory=_memory(memory))
+
+
+def _storable(schema: Schema) -> pa.Schema:
+    return pa.schema([pa.field(n, to_arrow_type(s)) for n, s in schema.items()])
+
+
+def _read_file(kind: str, path: str | os.PathLike[str] | Sequence[str], memory: MemoryArg,
+               options: dict[str, Any]) -> DataChain:
+    patterns = [os.fspath(path)] if isinstance(path, (str, os.PathLike)) else [os.fspath(p) for p in path]
+    paths = [p for pattern in patterns for p in (sorted(globlib.glob(pattern)) or [pattern])]
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        raise StorageError(f"{kind} file not found: {missing[0]}", uri=missing[0])
+    source = FileSource(kind, paths, options, {})
+    try:
+        arrow_schema = source.relation(scratch_connection()).limit(0).to_arrow_table().schema
+    except Exception as exc:  # DuckDB's reader errors name the problem; keep them, with the file
+        raise StorageError(f"cannot read {kind} {paths[0]}: {str(exc).splitlines()[0]}", uri=paths[0]) from exc
+    source.schema = schema_from_arrow(arrow_schema)
+    return DataChain(source, memory=_memory(memory))
+
+
+def read_csv(path: str | os.PathLike[str] | Sequence[str], *, memory: MemoryArg = None, **options: Any) -> DataChain:
+    """A chain over CSV rows (DuckDB's reader: header and types detected; options such as `delimiter=`)."""
+    return _read_file("csv", path, memory, options)
+
+
+def read_parquet(path: str | os.PathLike[str] | Sequence[str], *, memory: MemoryArg = None,
+                 **options: Any) -> DataChain:
+    """A chain over Parquet rows (nested columns kept)."""
+    return _read_file("parquet", path, memory, options)
+
+
+def read_json(path: str | os.PathLike[str] | Sequence[str], *, memory: MemoryArg = None,
+              **options: Any) -> DataChain:
+    """A chain over JSON or newline-delimited JSON records."""
+    return _read_file("json", path, memory, options)
+
+
+class DatasetInfo(BaseModel):
+    """One dataset version as `datasets()` lists it."""
+
+    name: str = Field(description="Dataset name")
+    version: str = Field(description="Semantic version MAJOR.MINOR.PATCH")
+    row_count: int = Field(description="Rows in this version")
+    created_at: datetime = Field(description="When the version was saved (UTC)")
+    description: str | None = Field(default=None, description="What the dataset is")
+
+
+def datasets(*, memory: MemoryArg = None, latest_only: bool = False) -> DataChain:
+    """A chain with one `dataset: DatasetInfo` row per saved dataset version."""
+    memory = _memory(memory)
+    with memory.connect() as con:
+        records = catalog.list_versions(con)
+    if latest_only:
+        records = list({r.name: r for r in records}.values())
+    infos = [DatasetInfo(name=r.name, version=r.version, row_count=r.row_count, created_at=r.created_at,
+                         description=r.description) for r in records]
+    if not infos:
+        spec = spec_from_annotation(DatasetInfo)
+        table = pa.Table.from_batches([], pa.schema([pa.field("dataset", to_arrow_type(spec))]))
+        return DataChain(ArrowSource(table, {"dataset": spec}), memory=memory)
+    return read_values(dataset=infos, memory=memory)
+
+
+def delete_dataset(name: str, version: str | None = None, *, memory: MemoryArg = None) -> int:
+    """Delete one version (`version=` or `name@version`) or every version of a dataset; returns how many."""
+    dataset, semver = split_reference(name, version)
+    with _memory(memory).transaction() as con:
+        deleted = catalog.delete_versions(con, dataset, semver)
+    logger.info("Deleted %s version(s) of %s", deleted, dataset)
+    return deleted

@@ -1,0 +1,275 @@
+"""The catalog of datasets, versions and listings, and the one-transaction commit of a new version.
+
+Rows of every version of a dataset share one table per schema. Each row carries the range of version
+sequence numbers it is visible in (`_dc_added` <= seq < `_dc_removed`), so a new version that keeps most rows
+copies none of them, and reading `name@version` is an integer-range filter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+import duckdb
+import pyarrow as pa
+from duckdb import col, lit
+from pydantic import BaseModel, Field
+
+from ..errors import DatasetNotFoundError, DatasetVersionExistsError, DatasetVersionNotFoundError
+from .names import FIRST_VERSION, Bump, SemVer, parse_version
+from .schema import Schema, TypeSpec, to_arrow_schema
+
+ADDED, REMOVED = "_dc_added", "_dc_removed"
+
+
+class LineageEntry(BaseModel):
+    """One input of a dataset version: another dataset version, or a storage listing."""
+
+    kind: Literal["dataset", "listing"]
+    name: str  # dataset name, or storage URI of the listing
+    version: str | None = None  # dataset version, or listing fingerprint
+
+
+class VersionRecord(BaseModel):
+    """Everything Data Memory knows about one dataset version."""
+
+    name: str
+    version: str
+    seq: int
+    dataset_schema: Schema
+    row_count: int
+    created_at: datetime
+    code_hash: str = ""
+    chain_hash: str = ""
+    lineage: list[LineageEntry] = Field(default_factory=list)
+    run_id: str | None = None
+    description: str | None = None
+    table_name: str
+    stats: dict[str, int] = Field(default_factory=dict)
+
+    @property
+    def semver(self) -> SemVer:
+        return parse_version(self.version)
+
+    @property
+    def reference(self) -> str:
+        """`name@version`."""
+        return f"{self.name}@{self.version}"
+
+
+class ListingRecord(BaseModel):
+    """A stored listing of one storage prefix."""
+
+    source: str
+    prefix: str
+    table_name: str
+    listed_at: datetime
+    fingerprint: str
+    file_count: int
+    total_size: int
+
+    @property
+    def uri(self) -> str:
+        return f"{self.source.rstrip('/')}/{self.prefix}"
+
+
+# --------------------------------------------------------------------------- reading the catalog
+
+_VERSION_COLUMNS = [
+    "name", "version", "seq", "schema_json", "row_count", "created_at", "code_hash", "chain_hash",
+    "lineage_json", "run_id", "description", "table_name", "stats_json",
+]  # fmt: skip
+
+
+def _version_from_row(row: tuple[Any, ...]) -> VersionRecord:
+    data = dict(zip(_VERSION_COLUMNS, row, strict=True))
+    return VersionRecord(
+        name=data["name"],
+        version=data["version"],
+        seq=data["seq"],
+        dataset_schema={k: TypeSpec.model_validate(v) for k, v in json.loads(data["schema_json"]).items()},
+        row_count=data["row_count"],
+        created_at=data["created_at"],
+        code_hash=data["code_hash"] or "",
+        chain_hash=data["chain_hash"] or "",
+        lineage=[LineageEntry.model_validate(e) for e in json.loads(data["lineage_json"] or "[]")],
+        run_id=data["run_id"],
+        description=data["description"],
+        table_name=data["table_name"],
+        stats=json.loads(data["stats_json"] or "{}"),
+    )
+
+
+def list_versions(con: duckdb.DuckDBPyConnection, name: str | None = None) -> list[VersionRecord]:
+    """Versions of one dataset (or all), oldest first by semantic version."""
+    rel = con.table("dc_versions")
+    if name is not None:
+        rel = rel.filter(col("name") == lit(name))
+    rows = rel.sort(col("name"), col("major"), col("minor"), col("patch")).select(*_VERSION_COLUMNS).fetchall()
+    return [_version_from_row(r) for r in rows]
+
+
+def get_version(con: duckdb.DuckDBPyConnection, name: str, version: SemVer | None = None) -> VersionRecord:
+    """One version (the latest when `version` is None); raises DatasetNotFoundError / DatasetVersionNotFoundError."""
+    versions = list_versions(con, name)
+    if not versions:
+        raise DatasetNotFoundError(f"dataset {name!r} not found in Data Memory")
+    if version is None:
+        return versions[-1]
+    for record in versions:
+        if record.semver == version:
+            return record
+    known = ", ".join(r.version for r in versions)
+    raise DatasetVersionNotFoundError(f"dataset {name!r} has no version {version} (versions: {known})")
+
+
+def version_rows(con: duckdb.DuckDBPyConnection, record: VersionRecord) -> duckdb.DuckDBPyRelation:
+    """The rows of one version, as a lazy relation with the version's columns."""
+    visible = (col(ADDED) <= lit(record.seq)) & (col(REMOVED).isnull() | (col(REMOVED) > lit(record.seq)))
+    return con.table(record.table_name).filter(visible).select(*[col(c) for c in record.dataset_schema])
+
+
+# --------------------------------------------------------------------------- committing a version
+
+
+def next_version(previous: VersionRecord | None, schema: Schema, bump: Bump | None) -> SemVer:
+    """1.0.0 first; then PATCH, or MINOR when the schema changed, or whatever `bump` says."""
+    if previous is None:
+        return FIRST_VERSION
+    if bump is None:
+        bump = "minor" if _schema_key(previous.dataset_schema) != _schema_key(schema) else "patch"
+    return previous.semver.bump(bump)
+
+
+def commit_version(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    name: str,
+    version: SemVer,
+    schema: Schema,
+    rows: duckdb.DuckDBPyRelation,
+    code_hash: str = "",
+    chain_hash: str = "",
+    lineage: list[LineageEntry] | None = None,
+    run_id: str | None = None,
+    description: str | None = None,
+) -> VersionRecord:
+    """Insert `rows` as `name@version`; call inside `Memory.transaction()` so it lands whole or not at all."""
+    existing = list_versions(con, name)
+    if any(r.semver == version for r in existing):
+        raise DatasetVersionExistsError(f"{name}@{version} already exists; versions are immutable")
+    seq = max((r.seq for r in existing), default=0) + 1
+    table = _ensure_table(con, name, schema)
+    con.execute(f'UPDATE "{table}" SET {REMOVED} = ? WHERE {REMOVED} IS NULL', [seq])
+    rows.select(*[col(c) for c in schema], lit(seq).alias(ADDED), lit(None).alias(REMOVED)).insert_into(table)
+    row_count = int(con.execute(f'SELECT count(*) FROM "{table}" WHERE {ADDED} = ?', [seq]).fetchall()[0][0])
+    record = VersionRecord(
+        name=name,
+        version=str(version),
+        seq=seq,
+        dataset_schema=schema,
+        row_count=row_count,
+        created_at=datetime.now(timezone.utc),
+        code_hash=code_hash,
+        chain_hash=chain_hash,
+        lineage=lineage or [],
+        run_id=run_id,
+        description=description,
+        table_name=table,
+        stats={"added": row_count, "removed": existing[-1].row_count if existing else 0},
+    )
+    _insert_version(con, record)
+    return record
+
+
+def _insert_version(con: duckdb.DuckDBPyConnection, record: VersionRecord) -> None:
+    semver = record.semver
+    values = [
+        record.name, record.version, record.seq, semver.major, semver.minor, semver.patch,
+        json.dumps({k: v.model_dump(exclude_defaults=True) for k, v in record.dataset_schema.items()}),
+        record.row_count, record.created_at, record.code_hash, record.chain_hash,
+        json.dumps([e.model_dump() for e in record.lineage]), record.run_id, record.description,
+        record.table_name, json.dumps(record.stats),
+    ]  # fmt: skip
+    columns = "name, version, seq, major, minor, patch, " + ", ".join(_VERSION_COLUMNS[3:])
+    con.execute(f"INSERT INTO dc_versions ({columns}) VALUES ({', '.join('?' * len(values))})", values)
+
+
+def _schema_key(schema: Schema) -> str:
+    return str(to_arrow_schema(schema))
+
+
+def _ensure_table(con: duckdb.DuckDBPyConnection, name: str, schema: Schema) -> str:
+    """The rows table for this dataset and schema, created empty on first use."""
+    digest = hashlib.sha256(f"{name}\0{_schema_key(schema)}".encode()).hexdigest()[:12]
+    table = f"ds_{re.sub(r'[^A-Za-z0-9_]', '_', name)[:48]}_{digest}"
+    empty = pa.Table.from_batches([], to_arrow_schema(schema))
+    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchall()[0][0]
+    if not exists:
+        con.from_arrow(empty).select(
+            "*", lit(0).cast("BIGINT").alias(ADDED), lit(None).cast("BIGINT").alias(REMOVED)
+        ).create(table)
+    return table
+
+
+def delete_versions(con: duckdb.DuckDBPyConnection, name: str, version: SemVer | None = None) -> int:
+    """Remove one version (or all) from the catalog and drop rows no remaining version can see."""
+    victims = [r for r in list_versions(con, name) if version is None or r.semver == version]
+    if not victims:
+        get_version(con, name, version)  # raises the precise not-found error
+    for record in victims:
+        con.execute("DELETE FROM dc_versions WHERE name = ? AND version = ?", [name, record.version])
+    remaining = list_versions(con, name)
+    for table in {r.table_name for r in victims}:
+        seqs = [r.seq for r in remaining if r.table_name == table]
+        if not seqs:
+            con.execute(f'DROP TABLE IF EXISTS "{table}"')
+            continue
+        con.execute(
+            f'DELETE FROM "{table}" WHERE NOT list_has_any(?::BIGINT[], '
+            f"range({ADDED}, coalesce({REMOVED}, ? + 1)))",
+            [seqs, max(seqs)],
+        )
+    return len(victims)
+
+
+# --------------------------------------------------------------------------- listings
+
+
+def get_listing(con: duckdb.DuckDBPyConnection, source: str, prefix: str) -> ListingRecord | None:
+    rows = (
+        con.table("dc_listings")
+        .filter((col("source") == lit(source)) & (col("prefix") == lit(prefix)))
+        .select("source", "prefix", "table_name", "listed_at", "fingerprint", "file_count", "total_size")
+        .fetchall()
+    )
+    if not rows:
+        return None
+    keys = ("source", "prefix", "table_name", "listed_at", "fingerprint", "file_count", "total_size")
+    return ListingRecord(**dict(zip(keys, rows[0], strict=True)))
+
+
+def list_listings(con: duckdb.DuckDBPyConnection) -> list[ListingRecord]:
+    rows = con.table("dc_listings").select("source", "prefix").sort("source", "prefix").fetchall()
+    return [r for r in (get_listing(con, s, p) for s, p in rows) if r is not None]
+
+
+def save_listing(
+    con: duckdb.DuckDBPyConnection, record: ListingRecord, rows: pa.Table | None
+) -> ListingRecord:
+    """Store a listing: replace its rows when `rows` is given, else only refresh its time (inside a transaction)."""
+    digest = hashlib.sha256(f"{record.source}\0{record.prefix}".encode()).hexdigest()[:16]
+    record = record.model_copy(update={"table_name": f"lst_{digest}"})
+    if rows is not None:
+        con.execute(f'DROP TABLE IF EXISTS "{record.table_name}"')
+        con.from_arrow(rows).create(record.table_name)
+    con.execute("DELETE FROM dc_listings WHERE source = ? AND prefix = ?", [record.source, record.prefix])
+    con.execute(
+        "INSERT INTO dc_listings VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [record.source, record.prefix, record.table_name, record.listed_at, record.fingerprint,
+         record.file_count, record.total_size],
+    )  # fmt: skip
+    return record

@@ -1,0 +1,132 @@
+"""The Data Memory file: where it lives, and short connections that wait politely for other writers.
+
+DuckDB lets one process at a time open a database file. Compute never holds it: every use is a short
+`with memory.connect() as con:` block, retried with backoff while another process has the file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from ..errors import DataMemoryLockedError
+from .config import resolve_root
+
+logger = logging.getLogger(__name__)
+
+_CATALOG_DDL = [
+    """CREATE TABLE IF NOT EXISTS dc_versions (
+        name VARCHAR NOT NULL, version VARCHAR NOT NULL, seq BIGINT NOT NULL,
+        major INTEGER, minor INTEGER, patch INTEGER,
+        schema_json VARCHAR, row_count BIGINT, created_at TIMESTAMPTZ,
+        code_hash VARCHAR, chain_hash VARCHAR, lineage_json VARCHAR, run_id VARCHAR,
+        description VARCHAR, table_name VARCHAR, stats_json VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS dc_listings (
+        source VARCHAR NOT NULL, prefix VARCHAR NOT NULL, table_name VARCHAR,
+        listed_at TIMESTAMPTZ, fingerprint VARCHAR, file_count BIGINT, total_size BIGINT)""",
+]
+
+
+class Memory:
+    """One Data Memory: a DuckDB file plus staging and cache folders under a root directory.
+
+    Example:
+        >>> memory = Memory("/tmp/example-memory")
+        >>> with memory.connect() as con:
+        ...     con.execute("SELECT 1").fetchall()
+        [(1,)]
+    """
+
+    def __init__(self, root: str | os.PathLike[str] | None = None, lock_timeout: float = 300.0) -> None:
+        self.root = resolve_root(root)
+        self.lock_timeout = lock_timeout
+        self._ready = False
+        self._local = threading.local()
+
+    def __repr__(self) -> str:
+        return f"Memory({str(self.root)!r})"
+
+    @property
+    def db_path(self) -> Path:
+        return self.root / "db.duckdb"
+
+    @property
+    def staging_dir(self) -> Path:
+        return self.root / "staging"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / "cache"
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to the Data Memory file for the length of the block (re-entrant within a thread)."""
+        current = getattr(self._local, "con", None)
+        if current is not None:
+            yield current
+            return
+        con = self._open()
+        self._local.con = con
+        try:
+            yield con
+        finally:
+            self._local.con = None
+            con.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection inside one transaction: everything in the block commits together or not at all."""
+        with self.connect() as con:
+            con.begin()
+            try:
+                yield con
+            except BaseException:
+                con.rollback()
+                raise
+            con.commit()
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        self.root.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.lock_timeout
+        delay = 0.02
+        while True:
+            try:
+                con = duckdb.connect(str(self.db_path))
+                break
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise
+                if time.monotonic() > deadline:
+                    raise DataMemoryLockedError(
+                        f"Data Memory {self.db_path} stayed locked by another process for {self.lock_timeout:.0f}s"
+                    ) from exc
+                logger.debug("Data Memory is locked by another process; retrying in %.2fs", delay)
+                time.sleep(delay * (1 + random.random()))
+                delay = min(delay * 2, 1.0)
+        con.execute("SET TimeZone = 'UTC'")
+        if not self._ready:
+            for statement in _CATALOG_DDL:
+                con.execute(statement)
+            self._ready = True
+        return con
+
+
+_default: dict[Path, Memory] = {}
+
+
+def get_memory(root: Memory | str | os.PathLike[str] | None = None) -> Memory:
+    """The Memory for `root` (argument > DATACHAIN_ROOT_DIR > `.datachain/`), one object per directory."""
+    if isinstance(root, Memory):
+        return root
+    path = resolve_root(root)
+    if path not in _default:
+        _default[path] = Memory(path)
+    return _default[path]

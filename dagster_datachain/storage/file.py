@@ -1,0 +1,146 @@
+"""File, ImageFile and TextFile: typed pointers to objects in storage, with ways to read them."""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import shutil
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any, ClassVar, Iterator, Literal
+
+from pydantic import BaseModel, Field, PrivateAttr
+
+from ..errors import StorageError
+from .filesystem import filesystem_for, parse_uri
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+class File(BaseModel):
+    """A file in storage: where it is (`source` + `path`) and what it was when listed.
+
+    Example:
+        >>> def size_kb(file: File) -> float:
+        ...     return len(file.read()) / 1024
+    """
+
+    source: str = Field(default="", description="Storage root the path is relative to, e.g. s3://bucket")
+    path: str = Field(description="Path of the object inside its source")
+    size: int = Field(default=0, description="Size in bytes")
+    version: str = Field(default="", description="Object version (S3 VersionId, GCS generation), if any")
+    etag: str = Field(default="", description="Entity tag or content fingerprint from storage")
+    is_latest: bool = Field(default=True, description="Whether this is the latest version of the object")
+    last_modified: datetime = Field(default=EPOCH, description="Last modification time (UTC)")
+    location: dict | list[dict] | None = Field(default=None, description="Where inside the object a row comes from")
+
+    _hidden_fields: ClassVar[list[str]] = ["source", "version", "etag", "is_latest", "last_modified", "location"]
+    _schema_display: ClassVar[str] = "File@v1"
+    _prefetched: bytes | None = PrivateAttr(default=None)
+
+    # ----------------------------------------------------------------- locating
+
+    def get_uri(self) -> str:
+        """The full URI, e.g. `s3://bucket/images/cat.jpg`."""
+        return f"{self.source.rstrip('/')}/{self._safe_path()}"
+
+    @property
+    def name(self) -> str:
+        """The file name without folders."""
+        return posixpath.basename(self.path)
+
+    def get_fs_path(self) -> str:
+        """The path fsspec uses for this file."""
+        return parse_uri(self.source + "/").fs_path(self._safe_path())
+
+    def _safe_path(self) -> str:
+        parts = self.path.split("/")
+        if self.path.startswith("/") or ".." in parts or "\\" in self.path:
+            raise StorageError(f"file path {self.path!r} leaves its source {self.source}", uri=self.source)
+        return self.path
+
+    # ----------------------------------------------------------------- reading
+
+    def read_bytes(self) -> bytes:
+        """The file's whole content as bytes."""
+        if self._prefetched is not None:
+            return self._prefetched
+        try:
+            with self.open() as handle:
+                return handle.read()  # type: ignore[no-any-return]
+        except StorageError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise StorageError(f"cannot read {self.get_uri()}: {exc}", uri=self.get_uri()) from exc
+
+    def read(self) -> Any:
+        """The content: bytes for File, a PIL image for ImageFile, text for TextFile."""
+        return self.read_bytes()
+
+    def read_text(self, encoding: str = "utf-8") -> str:
+        """The content decoded as text."""
+        return self.read_bytes().decode(encoding)
+
+    @contextmanager
+    def open(self, mode: Literal["rb", "r"] = "rb") -> Iterator[IO[Any]]:
+        """Open the file for reading, as a binary (default) or text stream."""
+        if self._prefetched is not None:
+            data = io.BytesIO(self._prefetched)
+            yield io.TextIOWrapper(data) if mode == "r" else data
+            return
+        fs = filesystem_for(self.source)
+        path = self.get_fs_path()
+        try:
+            handle = fs.open(path, mode, version_id=self.version) if self.version else fs.open(path, mode)
+        except (OSError, ValueError) as exc:
+            raise StorageError(f"cannot open {self.get_uri()}: {exc}", uri=self.get_uri()) from exc
+        with handle:
+            yield handle
+
+    def get_local_path(self) -> str:
+        """A local filesystem path with this file's content (downloaded to the cache for remote files)."""
+        if self.source.startswith("file://"):
+            return self.get_fs_path()
+        from .cache import cached_copy  # a module of its own: the content-addressed cache
+
+        return str(cached_copy(self))
+
+    def save(self, destination: str | Path) -> None:
+        """Write the file's content to a local path."""
+        with self.open() as src, open(destination, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+
+    # ----------------------------------------------------------------- prefetch support
+
+    def prefetch(self) -> None:
+        """Read the content now and keep it in memory for the next read (used by `settings(prefetch=...)`)."""
+        self._prefetched = self.read_bytes()
+
+    def release(self) -> None:
+        """Drop prefetched content."""
+        self._prefetched = None
+
+
+class TextFile(File):
+    """A text file: `read()` gives a str."""
+
+    def read(self) -> str:  # type: ignore[override]
+        return self.read_text()
+
+
+class ImageFile(File):
+    """An image file: `read()` gives a PIL image."""
+
+    def read(self) -> Any:
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            image = Image.open(io.BytesIO(self.read_bytes()))
+            image.load()
+        except (UnidentifiedImageError, OSError) as exc:
+            raise StorageError(f"cannot decode image {self.get_uri()}: {exc}", uri=self.get_uri()) from exc
+        return image
+
+
+FILE_TYPES: dict[str, type[File]] = {"binary": File, "text": TextFile, "image": ImageFile}

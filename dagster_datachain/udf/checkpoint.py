@@ -1,0 +1,95 @@
+"""Checkpoints are committed parts: the staged input of a UDF step plus one Parquet file per finished batch.
+
+Layout under `<root>/staging/<key>/`: `input.parquet` (the step's input, each row numbered by `_dc_unit`),
+`meta.json` (how many units), and `parts/part-<start>-<end>.parquet`, each renamed into place only when complete,
+so a part either exists whole or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+UNIT = "_dc_unit"  # row number (map, gen, batch_map) or group number (agg) in the staged input
+_PART = re.compile(r"part-(\d{12})-(\d{12})\.parquet")
+
+
+class Checkpoint:
+    """The staging folder of one UDF step, keyed by everything that would change its results."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.input_path = directory / "input.parquet"
+        self.parts_dir = directory / "parts"
+
+    # ----------------------------------------------------------------- input
+    def has_input(self) -> bool:
+        return (self.directory / "meta.json").exists() and self.input_path.exists()
+
+    def staging_input_path(self) -> Path:
+        """Where to write the input before `seal_input` renames it into place."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        return self.directory / f".input-{os.getpid()}.parquet"
+
+    def seal_input(self, written: Path, units: int) -> None:
+        os.replace(written, self.input_path)
+        _atomic_write_text(self.directory / "meta.json", json.dumps({"units": units}))
+
+    @property
+    def units(self) -> int:
+        return int(json.loads((self.directory / "meta.json").read_text())["units"])
+
+    # ----------------------------------------------------------------- parts
+    def done_ranges(self) -> list[tuple[int, int]]:
+        """The unit ranges [start, end) already committed, sorted."""
+        if not self.parts_dir.exists():
+            return []
+        found = (_PART.fullmatch(p.name) for p in self.parts_dir.iterdir())
+        return sorted((int(m.group(1)), int(m.group(2))) for m in found if m)
+
+    def missing_ranges(self, batch_size: int) -> list[tuple[int, int]]:
+        """The batches still to run: gaps between committed parts, cut to `batch_size` units."""
+        todo: list[tuple[int, int]] = []
+        cursor = 0
+        for start, end in [*self.done_ranges(), (self.units, self.units)]:
+            while cursor < start:
+                todo.append((cursor, min(cursor + batch_size, start)))
+                cursor = todo[-1][1]
+            cursor = max(cursor, end)
+        return todo
+
+    def done_units(self) -> int:
+        return sum(end - start for start, end in self.done_ranges())
+
+    def commit_part(self, table: pa.Table, start: int, end: int) -> Path:
+        """Write a finished batch; the rename makes it visible only once complete."""
+        self.parts_dir.mkdir(parents=True, exist_ok=True)
+        final = self.parts_dir / f"part-{start:012d}-{end:012d}.parquet"
+        fd, partial = tempfile.mkstemp(dir=self.parts_dir, prefix=".part-", suffix=".parquet")
+        os.close(fd)
+        try:
+            pq.write_table(table, partial)
+            os.replace(partial, final)
+        finally:
+            if os.path.exists(partial):
+                os.unlink(partial)
+        return final
+
+    def part_paths(self) -> list[Path]:
+        return [self.parts_dir / f"part-{s:012d}-{e:012d}.parquet" for s, e in self.done_ranges()]
+
+    def remove(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_text(text)
+    os.replace(partial, path)

@@ -1,0 +1,16 @@
+"""How a chain runs its UDFs: batch size, prefetch, parallel workers, file cache."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Settings(BaseModel):
+    """Execution settings, set with `chain.settings(...)`; later calls override earlier ones."""
+
+    model_config = {"frozen": True}
+
+    batch_size: int = Field(default=1000, ge=1, description="Rows per checkpointed batch")
+    prefetch: int = Field(default=2, ge=0, description="Remote files read ahead on threads")
+    parallel: int | None = Field(default=None, ge=1, description="Worker processes for UDFs (None: in-process)")
+    cache: bool = Field(default=False, description="Keep remote file bytes in the local cache")

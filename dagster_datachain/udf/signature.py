@@ -1,0 +1,205 @@
+"""A user function's signature read as a UDF: which columns feed it, which setup objects it takes, what it returns."""
+
+from __future__ import annotations
+
+import collections.abc
+import hashlib
+import inspect
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from ..errors import ColumnNotFoundError, SchemaError, UDFError
+from ..memory.schema import (
+    Schema,
+    TypeSpec,
+    ValueBuilder,
+    column_spec,
+    encode_value,
+    known_columns,
+    python_type,
+    spec_from_annotation,
+)
+
+UDFKind = Literal["map", "gen", "agg", "batch_map"]
+_ITERABLES = (
+    collections.abc.Iterator, collections.abc.Iterable, collections.abc.Generator, collections.abc.Sequence, list,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Param:
+    """One function argument fed from a column: the argument's name, the column, and how to build its value."""
+
+    arg: str
+    column: str
+    spec: TypeSpec
+    annotation: Any
+
+    def converter(self) -> Callable[[Any], Any]:
+        """Raw stored value -> the object the function expects (e.g. dict -> ImageFile)."""
+        build = ValueBuilder(self.spec)
+        target = self.annotation
+        if isinstance(target, type) and issubclass(target, BaseModel) and self.spec.kind == "model":
+
+            def convert(raw: Any) -> Any:
+                value = build(raw)
+                return value if value is None or isinstance(value, target) else target.model_validate(dict(value))
+
+            return convert
+        return build
+
+
+@dataclass(frozen=True)
+class UDF:
+    """A user function ready to run: inputs, outputs, and fingerprints that key checkpoints and versions."""
+
+    kind: UDFKind
+    func: Callable[..., Any]
+    name: str
+    params: tuple[Param, ...]
+    setup_args: tuple[str, ...]
+    output: Schema
+    code_hash: str
+    partition_by: tuple[str, ...] = ()
+    _adapters: dict[str, TypeAdapter[Any]] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def signature_key(self) -> str:
+        """What a checkpoint depends on: kind, inputs, outputs, setup names — not the function body."""
+        outputs = {k: v.model_dump() for k, v in self.output.items()}
+        return f"{self.kind}|{self.name}|{[(p.arg, p.column) for p in self.params]}|{self.setup_args}|{outputs}"
+
+    def output_row(self, value: Any, row_label: str | None) -> dict[str, Any]:
+        """Validate one result against the declared output type; return storable column values."""
+        names = list(self.output)
+        values = value if len(names) > 1 else (value,)
+        if len(names) > 1 and (not isinstance(value, tuple) or len(value) != len(names)):
+            raise UDFError(
+                f"UDF '{self.name}' must return a tuple of {len(names)} values ({', '.join(names)}), "
+                f"got {type(value).__name__}{_at(row_label)}",
+                udf=self.name,
+                row=row_label,
+            )
+        row: dict[str, Any] = {}
+        for name, item in zip(names, values, strict=True):
+            spec = self.output[name]
+            adapter = self._adapters.get(name)
+            if adapter is None:
+                adapter = self._adapters[name] = TypeAdapter(python_type(spec))
+            try:
+                validated = adapter.validate_python(item)
+            except ValidationError as exc:
+                problem = exc.errors()[0]
+                where = ".".join(str(p) for p in problem["loc"])
+                column = f"{name}.{where}" if where else name
+                raise UDFError(
+                    f"UDF '{self.name}' returned a wrong type for output '{column}' "
+                    f"(expected {spec.label()}): {problem['msg']}, got {item!r:.80}{_at(row_label)}",
+                    udf=self.name,
+                    row=row_label,
+                ) from None
+            row[name] = encode_value(spec, validated)
+        return row
+
+
+def _at(row_label: str | None) -> str:
+    return f" (input row: {row_label})" if row_label else ""
+
+
+def make_udf(
+    kind: UDFKind,
+    func: Callable[..., Any],
+    *,
+    output_name: str | None,
+    output: Any,
+    params: Sequence[str] | str | None,
+    setup_names: Sequence[str],
+    schema: Schema,
+    partition_by: Sequence[str] = (),
+) -> UDF:
+    """Read `func`'s signature against the chain's `schema`; raise precise errors for what does not fit."""
+    name = getattr(func, "__name__", type(func).__name__)
+    signature = inspect.signature(func)
+    hints = _hints(func)
+    explicit = [params] if isinstance(params, str) else list(params or [])
+    setup_args = tuple(a for a in signature.parameters if a in setup_names)
+    data_args = [a for a in signature.parameters if a not in setup_names]
+    if explicit and len(explicit) != len(data_args):
+        raise SchemaError(f"UDF '{name}' takes {len(data_args)} inputs ({', '.join(data_args)}) but params= names "
+                          f"{len(explicit)}")
+    batched = kind in ("agg", "batch_map")
+    resolved: list[Param] = []
+    for i, arg in enumerate(data_args):
+        column = explicit[i] if explicit else _column_for(arg, schema)
+        spec = column_spec(column, schema)
+        if spec is None:
+            raise ColumnNotFoundError(
+                f"UDF '{name}': parameter '{arg}' matches no column (looked for {column!r}; "
+                f"columns: {', '.join(known_columns(schema))}). Name the parameter after a column or pass params=."
+            )
+        annotation = hints.get(arg, Any)
+        if batched:
+            annotation = _item_type(annotation) if typing.get_origin(annotation) in _ITERABLES else annotation
+        resolved.append(Param(arg, column, spec, annotation))
+    return UDF(
+        kind=kind,
+        func=func,
+        name=name,
+        params=tuple(resolved),
+        setup_args=setup_args,
+        output=_output_schema(name, kind, output_name, output, hints.get("return", inspect.Signature.empty)),
+        code_hash=code_hash(func),
+        partition_by=tuple(partition_by),
+    )
+
+
+def _hints(func: Callable[..., Any]) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(func)
+    except (NameError, TypeError):
+        target = func if inspect.isfunction(func) or inspect.ismethod(func) else type(func).__call__
+        return dict(getattr(target, "__annotations__", {}))
+
+
+def _column_for(arg: str, schema: Schema) -> str:
+    return arg if arg in schema or "__" not in arg else arg.replace("__", ".")
+
+
+def _item_type(annotation: Any) -> Any:
+    args = typing.get_args(annotation)
+    return args[0] if args else Any
+
+
+def _output_schema(name: str, kind: UDFKind, output_name: str | None, output: Any, returns: Any) -> Schema:
+    if output is not None:
+        if isinstance(output, Mapping):
+            return {k: spec_from_annotation(v) for k, v in output.items()}
+        if isinstance(output, str):
+            output_name, output = output, None
+        else:
+            return {output_name or name: spec_from_annotation(output)}
+    if returns is inspect.Signature.empty or returns is None:
+        raise SchemaError(f"UDF '{name}' has no return annotation: annotate it (e.g. `-> int`) or pass output=")
+    if kind != "map":
+        if typing.get_origin(returns) not in _ITERABLES:
+            raise SchemaError(f"UDF '{name}' ({kind}) must return an iterator or list, e.g. `-> Iterator[Row]`")
+        returns = _item_type(returns)
+    args = typing.get_args(returns)
+    if typing.get_origin(returns) is tuple and args and args[-1] is not Ellipsis:
+        base = output_name or name
+        return {f"{base}_{i}": spec_from_annotation(a) for i, a in enumerate(args)}
+    return {output_name or name: spec_from_annotation(returns)}
+
+
+def code_hash(func: Callable[..., Any]) -> str:
+    """A fingerprint of the function's code (source if available, else bytecode)."""
+    try:
+        text = inspect.getsource(func)
+    except (OSError, TypeError):
+        code = getattr(func, "__code__", None)
+        text = repr(code.co_code + repr(code.co_consts).encode()) if code else repr(func)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
