@@ -25,7 +25,7 @@ from ..udf.checkpoint import UNIT, Checkpoint
 from ..udf.runner import run_udf
 from ..udf.settings import Settings
 from ..udf.signature import UDFKind, make_udf
-from . import output
+from . import delta, output
 from .expr import C, Expr, column_or_expr, lift
 from .steps import (
     DatasetSource,
@@ -36,6 +36,7 @@ from .steps import (
     Mutate,
     OrderBy,
     PartsSource,
+    RestrictedSource,
     Select,
     Shuffle,
     Slice,
@@ -402,7 +403,20 @@ class DataChain:
         if previous is not None and explicit is None and previous.chain_hash == chain_hash:
             logger.info("%s is up to date (same input and code); no new version saved", previous.reference)
             return self._read_version(previous)
-        resolved, checkpoints = self._resolved()
+        plan = self._delta_plan(name, previous) if previous is not None and self._source.delta else None
+        if plan is not None and plan.empty:
+            logger.info("%s is up to date: no new, changed or deleted inputs", previous.reference)  # type: ignore[union-attr]
+            return self._read_version(previous)  # type: ignore[arg-type]
+        if plan is not None:
+            logger.info("%s: %s new or changed inputs to process, %s unchanged", name, plan.new + plan.changed,
+                        plan.unchanged)
+        chain = self._copy(source=RestrictedSource(self._source, plan)) if plan is not None else self
+        resolved, checkpoints = chain._resolved()
+        close = None
+        if plan is not None:
+            spec = self._source.delta
+            close = lambda con, table, seq: delta.close_target_rows(  # noqa: E731
+                con, table, plan.close_keys, spec, self._schema, seq)
         with self._memory.transaction() as con:
             previous = _latest(con, name)
             record = catalog.commit_version(
@@ -416,11 +430,62 @@ class DataChain:
                 lineage=self.lineage(),
                 run_id=current_run_id(),
                 description=description if description is not None else (previous.description if previous else None),
+                close=close,
             )
+            self._record_seen(con, name, record.seq, plan)
+        if plan is not None:
+            logger.info("%s → %s (+%s / -%s rows)", plan.summary(), record.reference, record.stats["added"],
+                        record.stats["removed"])
         logger.info("Saved %s (%s rows)", record.reference, record.row_count)
         for checkpoint in checkpoints:
             checkpoint.remove()
         return self._read_version(record)
+
+    def _delta_plan(self, name: str, previous: catalog.VersionRecord) -> delta.DeltaPlan | None:
+        """How to update `previous` incrementally, or None when only a full run is correct."""
+        self._check_incremental(previous)
+        if _schema_changed(previous.dataset_schema, self._schema):
+            logger.info("%s: schema changed since %s; processing all inputs", name, previous.reference)
+            return None
+        source, spec = self._source, self._source.delta
+        assert spec is not None
+        with self._memory.connect() as con:
+            if isinstance(source, DatasetSource):
+                used = [e for e in previous.lineage if e.kind == "dataset" and e.name == source.record.name]
+                if not used or used[0].version is None:
+                    return None
+                try:
+                    old = catalog.get_version(con, source.record.name, parse_version(used[0].version))
+                except DataChainError:
+                    return None
+                return delta.plan_dataset(con, old, source.record, spec, source.schema)
+            return delta.plan_storage(con, source.relation(con), source.schema, spec, name, previous)
+
+    def _check_incremental(self, previous: catalog.VersionRecord) -> None:
+        """Refuse delta through steps whose result depends on rows outside the new or changed inputs
+        (a merge is fine while its right side is exactly what the previous version merged with)."""
+        for step, _ in self._steps:
+            allowed = isinstance(step, (Filter, Mutate, Select, OrderBy)) or (
+                isinstance(step, UDFStep) and step.udf.kind in ("map", "batch_map"))
+            if isinstance(step, Merge):
+                allowed = all(entry in previous.lineage for entry in step.right.lineage())
+            if not allowed:
+                raise DataChainError(
+                    f"delta=True cannot update a dataset incrementally through {step.text.split('(')[0]}: "
+                    "its result depends on rows that did not change. Remove delta=True to recompute in full."
+                )
+
+    def _record_seen(self, con: duckdb.DuckDBPyConnection, name: str, seq: int,
+                     plan: delta.DeltaPlan | None) -> None:
+        """Keep the seen-inputs state of storage-delta datasets in step with the version just committed."""
+        spec = self._source.delta
+        if spec is None or isinstance(self._source, DatasetSource):
+            delta.forget_seen(con, name, seq)
+        elif plan is not None and plan.fresh is not None:
+            delta.record_seen(con, name, seq, plan.fresh, plan.close_keys, spec)
+        else:
+            identities = delta.current_identities(self._source.relation(con), self._source.schema, spec)
+            delta.record_seen(con, name, seq, identities, None, spec)
 
     def _read_version(self, record: catalog.VersionRecord) -> DataChain:
         return DataChain(DatasetSource(record), memory=self._memory, settings=self._settings, setup=self._setup)
@@ -487,6 +552,10 @@ class DataChain:
     def to_values(self, column: str) -> list[Any]:
         """One column's values as a list."""
         return list(self.collect(column))
+
+
+def _schema_changed(old: Schema, new: Schema) -> bool:
+    return to_arrow_schema(old) != to_arrow_schema(new)
 
 
 def _latest(con: duckdb.DuckDBPyConnection, name: str) -> catalog.VersionRecord | None:

@@ -116,7 +116,8 @@ class Expr:
 
     def glob(self, pattern: str) -> Expr:
         """Shell-style GLOB (`*`, `?`, `[...]`), case-sensitive; `*` also matches `/`."""
-        return self._method(lambda e: fn("glob", e, pattern), f"glob({pattern!r})")
+        # `~~~` is DuckDB's GLOB operator; `glob` itself is only a table function (it lists files)
+        return self._method(lambda e: fn("~~~", e, pattern), f"glob({pattern!r})")
 
     def regexp(self, pattern: str) -> Expr:
         """True where the whole value matches a regular expression."""

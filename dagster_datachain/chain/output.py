@@ -57,10 +57,21 @@ def _levels(name: str, schema: Schema) -> list[str]:
     return [name] if name in schema else name.split(".")
 
 
+def _abbreviate(value: object, items: int = 4) -> object:
+    """A long list as its first items and its length, so vectors do not flood the screen."""
+    if not isinstance(value, list) or len(value) <= items:
+        return value
+    shown = ", ".join(f"{v:.4g}" if isinstance(v, float) else repr(v) for v in value[:items])
+    return f"[{shown}, ...] ({len(value)})"
+
+
 def render_table(table: pa.Table, schema: Schema, limit: int, *, flatten: bool, include_hidden: bool) -> str:
     """Rows as text like the reference's `show()`: a header per nested level and a note when rows were cut."""
     shown = table.slice(0, limit)
     frame = to_dataframe(shown, schema, flatten=flatten, include_hidden=include_hidden)
+    for column in frame.columns:
+        if frame[column].map(lambda v: isinstance(v, list)).any():
+            frame[column] = frame[column].map(_abbreviate)
     if frame.empty and not len(frame.columns):
         return "Empty result"
     with pd.option_context("display.max_columns", None, "display.width", 10_000, "display.max_colwidth", 80):

@@ -29,6 +29,7 @@ from ..storage.file import FILE_TYPES, File
 from ..storage.filesystem import StorageURI, glob_to_regex, parse_uri, register_storage_options
 from ..storage.listing import FILE_COLUMNS, list_prefix
 from .chain import DataChain, scratch_connection
+from .delta import default_dataset_delta, file_delta, state_table
 from .steps import ArrowSource, DatasetSource, FileSource, ListingSource
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ def read_storage(
     type: Literal["binary", "text", "image"] = "binary",  # noqa: A002 - the reference API's name
     anon: bool = False,
     update: bool = False,
+    delta: bool = False,
     column: str = "file",
     client_config: dict[str, Any] | None = None,
     memory: MemoryArg = None,
@@ -60,7 +62,7 @@ def read_storage(
 
     Globs (`*`, `**`, `?`, `{a,b}`) select files. The listing is kept in Data Memory; a local folder is
     re-listed every time (cheap), a bucket when the stored listing is older than REMOTE_LISTING_TTL or
-    `update=True`.
+    `update=True`. With `delta=True`, saving the chain again processes only new or changed files.
 
     Example:
         >>> chain = read_storage("images/**/*.jpg", type="image")
@@ -76,7 +78,8 @@ def read_storage(
     listing = _fresh_listing(memory, parsed, update)
     schema = {column: spec_from_annotation(FILE_TYPES[type])}
     regex = glob_to_regex(parsed.glob) if parsed.glob else None
-    return DataChain(ListingSource(listing, regex, column, schema), memory=memory)
+    spec = file_delta(column) if delta else None
+    return DataChain(ListingSource(listing, regex, column, schema, spec), memory=memory)
 
 
 def _fresh_listing(memory: Memory, uri: StorageURI, update: bool) -> catalog.ListingRecord:
@@ -109,13 +112,19 @@ def _listing_table(batches: list[dict[str, list[Any]]]) -> pa.Table:
     return pa.table({"file": pa.chunked_array(arrays, type=file_type)})
 
 
-def read_dataset(name: str, version: str | None = None, *, memory: MemoryArg = None) -> DataChain:
-    """A chain over a saved dataset: `read_dataset("pets")`, `read_dataset("pets@1.0.2")`, or `version="1.0.2"`."""
+def read_dataset(name: str, version: str | None = None, *, delta: bool = False,
+                 delta_on: str | tuple[str, ...] | None = None, memory: MemoryArg = None) -> DataChain:
+    """A chain over a saved dataset: `read_dataset("pets")`, `read_dataset("pets@1.0.2")`, or `version="1.0.2"`.
+
+    With `delta=True`, saving the chain again processes only rows added since the version it last read
+    (rows are matched by `delta_on`, by default the (source, path) of the dataset's File column).
+    """
     dataset, semver = split_reference(name, version)
     memory = _memory(memory)
     with memory.connect() as con:
         record = catalog.get_version(con, dataset, semver)
-    return DataChain(DatasetSource(record), memory=memory)
+    spec = default_dataset_delta(record.dataset_schema, delta_on) if delta else None
+    return DataChain(DatasetSource(record, spec), memory=memory)
 
 
 def read_values(*, memory: MemoryArg = None, **columns: Sequence[Any]) -> DataChain:
@@ -220,5 +229,7 @@ def delete_dataset(name: str, version: str | None = None, *, memory: MemoryArg =
     dataset, semver = split_reference(name, version)
     with _memory(memory).transaction() as con:
         deleted = catalog.delete_versions(con, dataset, semver)
+        if not catalog.list_versions(con, dataset):
+            con.execute(f'DROP TABLE IF EXISTS "{state_table(dataset)}"')
     logger.info("Deleted %s version(s) of %s", deleted, dataset)
     return deleted

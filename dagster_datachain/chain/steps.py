@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
 import pyarrow as pa
-from duckdb import col, fn, lit, star
+from duckdb import col, fn, star
 
 from ..errors import SchemaError
 from ..memory.catalog import LineageEntry, ListingRecord, VersionRecord, version_rows
 from ..memory.schema import Schema, to_arrow_schema
 from ..udf.checkpoint import UNIT
 from ..udf.signature import UDF
+from .delta import DeltaPlan, DeltaSpec
 from .expr import C, Expr, column_or_expr, resolve_column
 
 if TYPE_CHECKING:
@@ -36,10 +37,11 @@ class Compiler(Protocol):
 
 
 class Source:
-    """Where a chain's rows start."""
+    """Where a chain's rows start; `delta` says how to find new or changed input items, if enabled."""
 
     schema: Schema
     text: str
+    delta: DeltaSpec | None = None
 
     def relation(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
         raise NotImplementedError
@@ -51,6 +53,7 @@ class Source:
 @dataclass(eq=False)
 class DatasetSource(Source):
     record: VersionRecord
+    delta: DeltaSpec | None = None
 
     def __post_init__(self) -> None:
         self.schema = self.record.dataset_schema
@@ -69,6 +72,7 @@ class ListingSource(Source):
     regex: str | None
     column: str
     schema: Schema
+    delta: DeltaSpec | None = None
 
     def __post_init__(self) -> None:
         self.text = f"listing:{self.listing.uri}#{self.listing.fingerprint}|{self.regex}|{self.column}"
@@ -76,15 +80,9 @@ class ListingSource(Source):
     def relation(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
         rel = con.table(self.listing.table_name)
         condition = col("file")["is_latest"]
-        if self.prefix:
-            condition = condition & fn("starts_with", col("file")["path"], self.prefix)
         if self.regex:
             condition = condition & fn("regexp_full_match", col("file")["path"], self.regex)
         return rel.filter(condition).sort(col("file")["path"]).select(col("file").alias(self.column))
-
-    @property
-    def prefix(self) -> str:
-        return self.listing.prefix
 
     def lineage(self) -> list[LineageEntry]:
         return [LineageEntry(kind="listing", name=self.listing.uri, version=self.listing.fingerprint)]
@@ -128,6 +126,24 @@ class FileSource(Source):
         reader = {"csv": con.read_csv, "parquet": con.read_parquet, "json": con.read_json}[self.kind]
         target: Any = self.paths if len(self.paths) > 1 else self.paths[0]
         return reader(target, **self.options)
+
+
+@dataclass(eq=False)
+class RestrictedSource(Source):
+    """A delta-enabled source narrowed to the input items a delta plan says to process."""
+
+    base: Source
+    plan: DeltaPlan
+
+    def __post_init__(self) -> None:
+        self.schema = self.base.schema
+        self.text = f"{self.base.text}|{self.plan.text}"
+
+    def relation(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
+        return self.plan.restrict(con, self.base.relation(con))
+
+    def lineage(self) -> list[LineageEntry]:
+        return self.base.lineage()
 
 
 @dataclass(eq=False)
@@ -332,7 +348,7 @@ class Subtract(Step):
         right = compiler.relation(self.other).select(*right_keys)
         condition = None
         for i, key in enumerate(left_keys):
-            term = fn("coalesce", key == col(f"_dc_rk{i}"), key.isnull() & col(f"_dc_rk{i}").isnull())
+            term = duckdb.coalesce(key == col(f"_dc_rk{i}"), key.isnull() & col(f"_dc_rk{i}").isnull())
             condition = term if condition is None else condition & term
         return rel.join(right, condition, how="anti")
 
@@ -394,6 +410,3 @@ def names(value: str | C | Sequence[str | C] | None) -> tuple[str, ...]:
             raise SchemaError(f"expected column names, got {item!r}")
     return tuple(result)
 
-
-def literal(value: Any) -> duckdb.Expression:
-    return lit(value)

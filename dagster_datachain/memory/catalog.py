@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 from datetime import datetime, timezone
+from collections.abc import Callable
 from typing import Any, Literal
 
 import duckdb
@@ -126,10 +127,14 @@ def get_version(con: duckdb.DuckDBPyConnection, name: str, version: SemVer | Non
     raise DatasetVersionNotFoundError(f"dataset {name!r} has no version {version} (versions: {known})")
 
 
+def visible_at(seq: int) -> duckdb.Expression:
+    """The condition that a row is part of the version with sequence number `seq`."""
+    return (col(ADDED) <= lit(seq)) & (col(REMOVED).isnull() | (col(REMOVED) > lit(seq)))
+
+
 def version_rows(con: duckdb.DuckDBPyConnection, record: VersionRecord) -> duckdb.DuckDBPyRelation:
     """The rows of one version, as a lazy relation with the version's columns."""
-    visible = (col(ADDED) <= lit(record.seq)) & (col(REMOVED).isnull() | (col(REMOVED) > lit(record.seq)))
-    return con.table(record.table_name).filter(visible).select(*[col(c) for c in record.dataset_schema])
+    return con.table(record.table_name).filter(visible_at(record.seq)).select(*[col(c) for c in record.dataset_schema])
 
 
 # --------------------------------------------------------------------------- committing a version
@@ -156,16 +161,27 @@ def commit_version(
     lineage: list[LineageEntry] | None = None,
     run_id: str | None = None,
     description: str | None = None,
+    close: Callable[[duckdb.DuckDBPyConnection, str, int], int] | None = None,
 ) -> VersionRecord:
-    """Insert `rows` as `name@version`; call inside `Memory.transaction()` so it lands whole or not at all."""
+    """Insert `rows` as `name@version`; call inside `Memory.transaction()` so it lands whole or not at all.
+
+    By default every row of the previous version is replaced. A delta save passes `close(con, table, seq)`,
+    which closes only the rows that changed and returns how many; all other rows carry over uncopied.
+    """
     existing = list_versions(con, name)
     if any(r.semver == version for r in existing):
         raise DatasetVersionExistsError(f"{name}@{version} already exists; versions are immutable")
     seq = max((r.seq for r in existing), default=0) + 1
     table = _ensure_table(con, name, schema)
-    con.execute(f'UPDATE "{table}" SET {REMOVED} = ? WHERE {REMOVED} IS NULL', [seq])
+    previous = existing[-1] if existing else None
+    if close is not None and previous is not None and previous.table_name == table:
+        removed = close(con, table, seq)
+    else:
+        con.execute(f'UPDATE "{table}" SET {REMOVED} = ? WHERE {REMOVED} IS NULL', [seq]).fetchall()
+        removed = previous.row_count if previous else 0
     rows.select(*[col(c) for c in schema], lit(seq).alias(ADDED), lit(None).alias(REMOVED)).insert_into(table)
-    row_count = int(con.execute(f'SELECT count(*) FROM "{table}" WHERE {ADDED} = ?', [seq]).fetchall()[0][0])
+    added = _count(con, f'SELECT count(*) FROM "{table}" WHERE {ADDED} = ?', seq)
+    row_count = _count(con, f'SELECT count(*) FROM "{table}" WHERE {ADDED} <= ? AND {REMOVED} IS NULL', seq)
     record = VersionRecord(
         name=name,
         version=str(version),
@@ -179,10 +195,14 @@ def commit_version(
         run_id=run_id,
         description=description,
         table_name=table,
-        stats={"added": row_count, "removed": existing[-1].row_count if existing else 0},
+        stats={"added": added, "removed": removed},
     )
     _insert_version(con, record)
     return record
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, seq: int) -> int:
+    return int(con.execute(sql, [seq]).fetchall()[0][0])
 
 
 def _insert_version(con: duckdb.DuckDBPyConnection, record: VersionRecord) -> None:
