@@ -12,6 +12,7 @@ from __future__ import annotations
 from .chain import func
 from .chain.chain import DataChain
 from .chain.expr import C, Expr
+from .chain.maintenance import GCReport, gc
 from .chain.readers import (
     DatasetInfo,
     datasets,
@@ -52,6 +53,7 @@ __all__ = [
     "DatasetVersionNotFoundError",
     "Expr",
     "File",
+    "GCReport",
     "ImageFile",
     "InvalidDatasetNameError",
     "Memory",
@@ -62,6 +64,7 @@ __all__ = [
     "datasets",
     "delete_dataset",
     "func",
+    "gc",
     "read_arrow",
     "read_csv",
     "read_dataset",

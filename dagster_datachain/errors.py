@@ -45,6 +45,13 @@ class UDFError(DataChainError):
         self.udf = udf
         self.row = row
 
+    def __reduce__(self) -> tuple[object, ...]:  # crosses process boundaries from parallel workers
+        return (_rebuild_udf_error, (str(self), self.udf, self.row))
+
+
+def _rebuild_udf_error(message: str, udf: str, row: str | None) -> UDFError:
+    return UDFError(message, udf=udf, row=row)
+
 
 class StorageError(DataChainError, OSError):
     """A storage URI that cannot be listed or a file that cannot be read; names the URI."""
@@ -52,6 +59,13 @@ class StorageError(DataChainError, OSError):
     def __init__(self, message: str, *, uri: str) -> None:
         super().__init__(message)
         self.uri = uri
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_storage_error, (str(self), self.uri))
+
+
+def _rebuild_storage_error(message: str, uri: str) -> StorageError:
+    return StorageError(message, uri=uri)
 
 
 class DataMemoryLockedError(DataChainError):

@@ -21,11 +21,12 @@ from ..memory import catalog
 from ..memory.names import Bump, parse_version, validate_name
 from ..memory.schema import Schema, ValueBuilder, column_spec, schema_from_arrow, to_arrow_schema
 from ..memory.store import Memory
-from ..udf.checkpoint import UNIT, Checkpoint
+from ..udf.checkpoint import UNIT, Checkpoint, remove_abandoned
 from ..udf.runner import run_udf
 from ..udf.settings import Settings
 from ..udf.signature import UDFKind, make_udf
 from . import delta, output
+from .maintenance import STALE_CHECKPOINT_SECONDS
 from .expr import C, Expr, column_or_expr, lift
 from .steps import (
     DatasetSource,
@@ -439,6 +440,7 @@ class DataChain:
         logger.info("Saved %s (%s rows)", record.reference, record.row_count)
         for checkpoint in checkpoints:
             checkpoint.remove()
+        remove_abandoned(self._memory.staging_dir, STALE_CHECKPOINT_SECONDS)
         return self._read_version(record)
 
     def _delta_plan(self, name: str, previous: catalog.VersionRecord) -> delta.DeltaPlan | None:

@@ -293,3 +293,14 @@ def save_listing(
          record.file_count, record.total_size],
     )  # fmt: skip
     return record
+
+
+def drop_orphan_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Drop row and listing tables that no catalog entry refers to any more (left by crashed processes)."""
+    used = {r[0] for r in con.execute("SELECT DISTINCT table_name FROM dc_versions").fetchall()}
+    used |= {r[0] for r in con.execute("SELECT table_name FROM dc_listings").fetchall()}
+    tables = con.execute("SELECT table_name FROM duckdb_tables() WHERE regexp_matches(table_name, '^(ds|lst)_')")
+    orphans = sorted({r[0] for r in tables.fetchall()} - used)
+    for table in orphans:
+        con.execute(f'DROP TABLE "{table}"')
+    return orphans

@@ -38,6 +38,7 @@ class File(BaseModel):
     _hidden_fields: ClassVar[list[str]] = ["source", "version", "etag", "is_latest", "last_modified", "location"]
     _schema_display: ClassVar[str] = "File@v1"
     _prefetched: bytes | None = PrivateAttr(default=None)
+    _use_cache: bool = PrivateAttr(default=False)
 
     # ----------------------------------------------------------------- locating
 
@@ -54,6 +55,11 @@ class File(BaseModel):
         """The path fsspec uses for this file."""
         return parse_uri(self.source + "/").fs_path(self._safe_path())
 
+    @property
+    def is_local(self) -> bool:
+        """Whether the file is on the local filesystem."""
+        return self.source.startswith("file://")
+
     def _safe_path(self) -> str:
         parts = self.path.split("/")
         if self.path.startswith("/") or ".." in parts or "\\" in self.path:
@@ -66,6 +72,10 @@ class File(BaseModel):
         """The file's whole content as bytes."""
         if self._prefetched is not None:
             return self._prefetched
+        if self._use_cache and not self.is_local:
+            from .cache import cached_copy
+
+            return cached_copy(self).read_bytes()
         try:
             with self.open() as handle:
                 return handle.read()  # type: ignore[no-any-return]
@@ -100,9 +110,9 @@ class File(BaseModel):
 
     def get_local_path(self) -> str:
         """A local filesystem path with this file's content (downloaded to the cache for remote files)."""
-        if self.source.startswith("file://"):
+        if self.is_local:
             return self.get_fs_path()
-        from .cache import cached_copy  # a module of its own: the content-addressed cache
+        from .cache import cached_copy
 
         return str(cached_copy(self))
 
@@ -120,6 +130,10 @@ class File(BaseModel):
     def release(self) -> None:
         """Drop prefetched content."""
         self._prefetched = None
+
+    def use_cache(self, enabled: bool = True) -> None:
+        """Read through the local content-addressed cache (`settings(cache=True)`)."""
+        self._use_cache = enabled
 
 
 class TextFile(File):

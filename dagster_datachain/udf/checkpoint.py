@@ -7,11 +7,15 @@ so a part either exists whole or not at all.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import shutil
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -87,6 +91,40 @@ class Checkpoint:
 
     def remove(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Held while a run uses this checkpoint, so `gc()` leaves it alone."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.directory / ".lock", "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def remove_abandoned(staging_dir: Path, older_than: float) -> int:
+    """Delete checkpoint folders untouched for `older_than` seconds and not locked by a run; returns how many."""
+    if not staging_dir.exists():
+        return 0
+    removed = 0
+    cutoff = time.time() - older_than
+    for directory in staging_dir.iterdir():
+        if not directory.is_dir() or _last_touched(directory) > cutoff:
+            continue
+        with open(directory / ".lock", "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a run is using it
+            shutil.rmtree(directory, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def _last_touched(directory: Path) -> float:
+    return max((p.stat().st_mtime for p in directory.rglob("*")), default=directory.stat().st_mtime)
 
 
 def _atomic_write_text(path: Path, text: str) -> None:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import sys
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+from tqdm.auto import tqdm
 from duckdb import col
 
 from ..errors import DataChainError, UDFError
@@ -26,31 +30,90 @@ SetupFactories = dict[str, Callable[[], Any]]
 
 
 def run_udf(udf: UDF, checkpoint: Checkpoint, input_schema: Schema, settings: Settings,
-            setup: SetupFactories) -> list[Any]:
-    """Run every uncommitted batch of `udf` over the checkpoint's input; return all part paths."""
-    total = checkpoint.units
-    done = checkpoint.done_units()
-    unit = "groups" if udf.kind == "agg" else "rows"
-    if done:
-        logger.info("UDF '%s': continuing from checkpoint (%s of %s %s done)", udf.name, done, total, unit)
-    todo = checkpoint.missing_ranges(settings.batch_size)
-    if not todo:
-        return checkpoint.part_paths()
-    setup_values = {name: setup[name]() for name in udf.setup_args}
-    progress = _Progress(udf.name, total, done, unit)
-    batch_runner = _BatchRunner(udf, input_schema, settings, setup_values)
-    reader = duckdb.connect()
-    try:
-        source = reader.read_parquet(str(checkpoint.input_path))
-        for start, end in todo:
-            batch = source.filter((col(UNIT) >= start) & (col(UNIT) < end)).sort(col(UNIT)).to_arrow_table()
-            checkpoint.commit_part(batch_runner.run(batch), start, end)
-            progress.advance(end - start)
-    finally:
-        reader.close()
-        batch_runner.close()
-    progress.finish()
+            setup: SetupFactories) -> list[Path]:
+    """Run every uncommitted batch of `udf` over the checkpoint's input; return all part paths.
+
+    Batches run in this process, or in `settings.parallel` forked worker processes; either way each finished
+    batch is committed as a part before it counts as done, so a crash loses at most the batches in flight.
+    """
+    with checkpoint.lock():  # a second process running the same chain waits, then finds the parts done
+        total, done = checkpoint.units, checkpoint.done_units()
+        unit = "groups" if udf.kind == "agg" else "rows"
+        if done:
+            logger.info("UDF '%s': continuing from checkpoint (%s of %s %s done)", udf.name, done, total, unit)
+        todo = checkpoint.missing_ranges(settings.batch_size)
+        if todo:
+            _run_batches(_Job(udf, checkpoint, input_schema, settings, setup), todo,
+                         Progress(f"UDF '{udf.name}'", total, done, unit), settings.parallel or 1)
     return checkpoint.part_paths()
+
+
+def _run_batches(job: _Job, todo: list[tuple[int, int]], progress: Progress, parallel: int) -> None:
+    workers = min(parallel, len(todo))
+    try:
+        if workers > 1:
+            _run_parallel(job, todo, workers, progress)
+        else:
+            for start, end in todo:
+                progress.advance(job.process(start, end))
+    finally:
+        job.close()
+        progress.close()
+
+
+class _Job:
+    """Everything needed to run one batch range, built lazily so a forked worker builds its own."""
+
+    def __init__(self, udf: UDF, checkpoint: Checkpoint, input_schema: Schema, settings: Settings,
+                 setup: SetupFactories) -> None:
+        self.udf, self.checkpoint, self.input_schema = udf, checkpoint, input_schema
+        self.settings, self.setup = settings, setup
+        self._runner: _BatchRunner | None = None
+        self._reader: duckdb.DuckDBPyConnection | None = None
+
+    def process(self, start: int, end: int) -> int:
+        """Run units [start, end) and commit them as one part; returns how many units were done."""
+        if self._runner is None:
+            setup_values = {name: self.setup[name]() for name in self.udf.setup_args}
+            self._runner = _BatchRunner(self.udf, self.input_schema, self.settings, setup_values)
+            self._reader = duckdb.connect()
+        assert self._reader is not None
+        source = self._reader.read_parquet(str(self.checkpoint.input_path))
+        batch = source.filter((col(UNIT) >= start) & (col(UNIT) < end)).sort(col(UNIT)).to_arrow_table()
+        self.checkpoint.commit_part(self._runner.run(batch), start, end)
+        return end - start
+
+    def close(self) -> None:
+        if self._runner is not None:
+            self._runner.close()
+        if self._reader is not None:
+            self._reader.close()
+
+
+_worker_job: _Job | None = None  # the job a forked worker inherits from its parent
+
+
+def _work(start: int, end: int) -> int:
+    assert _worker_job is not None
+    return _worker_job.process(start, end)
+
+
+def _run_parallel(job: _Job, todo: list[tuple[int, int]], workers: int, progress: Progress) -> None:
+    """Fan batches out to forked processes; the first failure stops all workers and is raised as is."""
+    global _worker_job
+    _worker_job = job
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        futures = [pool.submit(_work, start, end) for start, end in todo]
+        for future in as_completed(futures):
+            progress.advance(future.result())
+    except BaseException:
+        for process in list(getattr(pool, "_processes", {}).values()):  # stop batches in flight now
+            process.terminate()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        _worker_job = None
 
 
 class _BatchRunner:
@@ -63,6 +126,7 @@ class _BatchRunner:
         self.label_column = _file_column(input_schema)
         self.out_types = {name: to_arrow_type(spec) for name, spec in udf.output.items()}
         self.prefetch = settings.prefetch
+        self.cache = settings.cache
         self.pool = ThreadPoolExecutor(max_workers=min(settings.prefetch, 32)) if settings.prefetch else None
 
     def close(self) -> None:
@@ -126,7 +190,11 @@ class _BatchRunner:
     def _prefetched(self, columns: list[list[Any]], labels: list[str]) -> Iterator[tuple[tuple[Any, ...], str]]:
         """Yield each row's arguments; with prefetch, remote files of the next rows are read on threads meanwhile."""
         rows = list(zip(*columns)) if columns else [()] * len(labels)
-        remote = [[v for v in row if isinstance(v, File) and not v.source.startswith("file://")] for row in rows]
+        remote = [[v for v in row if isinstance(v, File) and not v.is_local] for row in rows]
+        if self.cache:
+            for files in remote:
+                for file in files:
+                    file.use_cache()
         if self.pool is None or not any(remote):
             yield from zip(rows, labels)
             return
@@ -169,26 +237,35 @@ def _file_column(schema: Schema) -> str | None:
     return None
 
 
-class _Progress:
-    """Progress of a UDF run as log lines (at most one every few seconds, plus a summary)."""
+class Progress:
+    """Progress of long work: a bar on a terminal, otherwise a log line every few seconds, then a summary."""
 
-    def __init__(self, name: str, total: int, done: int, unit: str, every: float = 5.0) -> None:
-        self.name, self.total, self.done, self.unit, self.every = name, total, done, unit, every
+    def __init__(self, label: str, total: int, done: int = 0, unit: str = "rows", every: float = 5.0) -> None:
+        self.label, self.total, self.done, self.unit, self.every = label, total, done, unit, every
         self.started = self.last = time.monotonic()
         self.first = done
+        self.bar = tqdm(total=total, initial=done, desc=label, unit=f" {unit}", leave=False) if _on_tty() else None
 
     def advance(self, count: int) -> None:
         self.done += count
+        if self.bar is not None:
+            self.bar.update(count)
+            return
         now = time.monotonic()
         if now - self.last >= self.every:
             self.last = now
-            logger.info("UDF '%s': %s/%s %s (%.0f%%), %.0f %s/s", self.name, self.done, self.total, self.unit,
+            logger.info("%s: %s/%s %s (%.0f%%), %.0f %s/s", self.label, self.done, self.total, self.unit,
                         100 * self.done / max(self.total, 1), self._rate(now), self.unit)
 
-    def finish(self) -> None:
-        logger.info("UDF '%s': processed %s %s in %.1fs", self.name, self.done - self.first, self.unit,
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        logger.info("%s: processed %s %s in %.1fs", self.label, self.done - self.first, self.unit,
                     time.monotonic() - self.started)
 
     def _rate(self, now: float) -> float:
         return (self.done - self.first) / max(now - self.started, 1e-9)
 
+
+def _on_tty() -> bool:
+    return sys.stderr.isatty()
