@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -32,6 +31,7 @@ def list_prefix(uri: StorageURI, batch_size: int = 50_000) -> ListingResult:
     """List every object under `uri.prefix` (recursively), as File rows relative to `uri.source`."""
     fs = filesystem_for(uri.source)
     root = uri.fs_path(uri.prefix).rstrip("/")
+    fs.invalidate_cache()  # fsspec caches bucket listings per filesystem object; a listing must be fresh
     try:
         entries = fs.find(root, detail=True, withdirs=False)
     except FileNotFoundError as exc:
@@ -98,10 +98,3 @@ def _as_datetime(value: Any) -> datetime:
     if isinstance(value, (int, float)):
         return datetime.fromtimestamp(float(value), tz=timezone.utc)
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-
-
-def iter_rows(result: ListingResult) -> Iterator[dict[str, Any]]:
-    """Rows of a listing, one dict per file (for small listings and tests)."""
-    for batch in result.batches:
-        for i in range(len(batch["path"])):
-            yield {name: batch[name][i] for name in FILE_COLUMNS}
