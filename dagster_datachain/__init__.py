@@ -41,8 +41,29 @@ from .errors import (
 from .memory.store import Memory
 from .storage.file import File, ImageFile, TextFile
 
+# The Dagster face, imported on first use so plain scripts do not pay for importing Dagster.
+_DAGSTER_FACE = {
+    "DataMemory": ".resource",
+    "datachain_resources": ".resource",
+    "dataset_asset": ".asset_decorator",
+    "DatasetIOManager": ".io_manager",
+    "bucket_asset": ".sensors",
+    "bucket_sensor": ".sensors",
+    "sharded_dataset_asset": ".sharding",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _DAGSTER_FACE:
+        import importlib
+
+        return getattr(importlib.import_module(_DAGSTER_FACE[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 __all__ = [
     "C",
+    "DataMemory",
+    "DatasetIOManager",
     "ColumnNotFoundError",
     "DataChain",
     "DataChainError",
@@ -61,6 +82,10 @@ __all__ = [
     "StorageError",
     "TextFile",
     "UDFError",
+    "bucket_asset",
+    "bucket_sensor",
+    "datachain_resources",
+    "dataset_asset",
     "datasets",
     "delete_dataset",
     "func",
@@ -73,4 +98,5 @@ __all__ = [
     "read_parquet",
     "read_storage",
     "read_values",
+    "sharded_dataset_asset",
 ]

@@ -122,6 +122,29 @@ class DataChain:
     def column_names(self) -> list[str]:
         return list(self._schema)
 
+    @property
+    def dataset(self) -> catalog.VersionRecord | None:
+        """The saved dataset version this chain reads as is (after `save()` or `read_dataset()`), else None."""
+        return self._source.record if isinstance(self._source, DatasetSource) and not self._steps else None
+
+    @property
+    def memory(self) -> Memory:
+        """The Data Memory this chain reads and saves to."""
+        return self._memory
+
+    def column_sources(self) -> dict[str, list[str]]:
+        """For each column, the source columns it was computed from (passthrough: itself; UDF outputs: the
+        columns its parameters read; DuckDB expressions: unknown, so empty)."""
+        sources: dict[str, list[str]] = {c: [c] for c in self._source.schema}
+        for step, _ in self._steps:
+            if isinstance(step, UDFStep):
+                read = sorted({s for p in step.udf.params for s in sources.get(p.column.split(".")[0], [])})
+                computed = {out: read for out in step.udf.output}
+                sources = {**sources, **computed} if step.udf.kind in ("map", "batch_map") else computed
+            elif isinstance(step, (Mutate, GroupBy)):
+                sources.update({name: [] for name in getattr(step, "columns", getattr(step, "aggregates", {}))})
+        return {column: sources.get(column, []) for column in self._schema}
+
     def __repr__(self) -> str:
         return f"<DataChain {self._source.text} +{len(self._steps)} steps: {', '.join(self._schema)}>"
 

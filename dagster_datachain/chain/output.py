@@ -74,7 +74,8 @@ def render_table(table: pa.Table, schema: Schema, limit: int, *, flatten: bool, 
             frame[column] = frame[column].map(_abbreviate)
     if frame.empty and not len(frame.columns):
         return "Empty result"
-    with pd.option_context("display.max_columns", None, "display.width", 10_000, "display.max_colwidth", 80):
+    with pd.option_context("display.max_columns", None, "display.width", 10_000, "display.max_colwidth", 80,
+                           "display.multi_sparse", False):  # `file file` over `path size`, as the reference prints
         text = frame.to_string()
     if table.num_rows > limit:
         text += f"\n\n[Limited by {limit} rows]"

@@ -136,7 +136,7 @@ def spec_from_annotation(annotation: Any, description: str | None = None) -> Typ
             raise SchemaError(f"tuple columns must be homogeneous (tuple[X, ...]), got {_render(annotation)}")
         if not args:
             return TypeSpec(kind="json", display="list", description=description)
-        return TypeSpec(kind="list", item=spec_from_annotation(args[0]), description=description)
+        return TypeSpec(kind="list", item=spec_from_annotation(args[0]), description=description, nullable=False)
     if origin is dict or annotation in (dict, Any, object):
         return TypeSpec(kind="json", display=_render(annotation), description=description)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -144,7 +144,7 @@ def spec_from_annotation(annotation: Any, description: str | None = None) -> Typ
     if isinstance(annotation, type):
         for py_type, kind in _SCALARS.items():  # bool before int: bool is an int subclass
             if issubclass(annotation, py_type):
-                return TypeSpec(kind=kind, description=description)
+                return TypeSpec(kind=kind, description=description, nullable=False)
     raise SchemaError(f"cannot store values of type {_render(annotation)}; use a scalar, list, or pydantic model")
 
 
@@ -156,7 +156,8 @@ def _spec_from_model(model: type[BaseModel], description: str | None) -> TypeSpe
     hidden = list(getattr(model, "_hidden_fields", ()))
     display = getattr(model, "_schema_display", None)
     doc = description or (model.__doc__ or "").strip().split("\n")[0] or None
-    return TypeSpec(kind="model", name=model.__name__, display=display, fields=fields, hidden=hidden, description=doc)
+    return TypeSpec(kind="model", name=model.__name__, display=display, fields=fields, hidden=hidden, description=doc,
+                    nullable=False)
 
 
 def _render(annotation: Any) -> str:

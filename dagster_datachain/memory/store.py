@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import duckdb
@@ -120,13 +121,26 @@ class Memory:
 
 
 _default: dict[Path, Memory] = {}
+_current: ContextVar[Memory | None] = ContextVar("dagster_datachain_memory", default=None)
 
 
 def get_memory(root: Memory | str | os.PathLike[str] | None = None) -> Memory:
-    """The Memory for `root` (argument > DATACHAIN_ROOT_DIR > `.datachain/`), one object per directory."""
+    """The Memory for `root` (argument > `using_memory` > DATACHAIN_ROOT_DIR > `.datachain/`), one per directory."""
     if isinstance(root, Memory):
         return root
+    if root is None and _current.get() is not None:
+        return _current.get()  # type: ignore[return-value]
     path = resolve_root(root)
     if path not in _default:
         _default[path] = Memory(path)
     return _default[path]
+
+
+@contextmanager
+def using_memory(memory: Memory) -> Iterator[Memory]:
+    """Make `memory` the default for readers called inside the block (an orchestrator's configured resource)."""
+    token = _current.set(memory)
+    try:
+        yield memory
+    finally:
+        _current.reset(token)

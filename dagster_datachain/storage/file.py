@@ -139,12 +139,16 @@ class File(BaseModel):
 class TextFile(File):
     """A text file: `read()` gives a str."""
 
+    _schema_display: ClassVar[str] = "TextFile@v1"
+
     def read(self) -> str:  # type: ignore[override]
         return self.read_text()
 
 
 class ImageFile(File):
     """An image file: `read()` gives a PIL image."""
+
+    _schema_display: ClassVar[str] = "ImageFile@v1"
 
     def read(self) -> Any:
         from PIL import Image, UnidentifiedImageError

@@ -1,0 +1,58 @@
+"""DatasetIOManager: upstream datasets arrive as lazy chains; plain assets' chains, DataFrames and Arrow tables
+are saved as dataset versions."""
+
+
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+from dagster import ConfigurableIOManager, InputContext, MetadataValue, OutputContext
+
+from .chain.chain import DataChain
+from .chain.readers import read_arrow, read_dataset, read_pandas
+from .errors import DataChainError
+from .memory.store import using_memory
+from .resource import DataMemory
+
+
+class DatasetIOManager(ConfigurableIOManager):
+    """Loads `name` (or a version pinned with `AssetIn(metadata={"version": "1.0.2"})`) as a chain that copies
+    no rows; stores a returned DataChain, pandas DataFrame or pyarrow Table as the next version of `name`."""
+
+    data_memory: DataMemory
+
+    def load_input(self, context: InputContext) -> DataChain:
+        name = _dataset_name(context.asset_key.path)
+        version = (context.definition_metadata or {}).get("version")
+        return read_dataset(name, version=None if version in (None, "latest") else str(version),
+                            memory=self.data_memory.memory())
+
+    def handle_output(self, context: OutputContext, obj: Any) -> None:
+        if obj is None:
+            return
+        name = _dataset_name(context.asset_key.path)
+        memory = self.data_memory.memory()
+        with using_memory(memory):
+            chain = _as_chain(obj, name)
+            record_chain = chain.save(name)
+        record = record_chain.dataset
+        assert record is not None
+        context.add_output_metadata({
+            "dataset": MetadataValue.text(record.reference),
+            "dagster/row_count": MetadataValue.int(record.row_count),
+        })
+
+
+def _dataset_name(path: list[str]) -> str:
+    return "__".join(path)
+
+
+def _as_chain(obj: Any, name: str) -> DataChain:
+    if isinstance(obj, DataChain):
+        return obj
+    if isinstance(obj, pd.DataFrame):
+        return read_pandas(obj)
+    if isinstance(obj, pa.Table):
+        return read_arrow(obj)
+    raise DataChainError(f"asset {name!r} returned {type(obj).__name__}; return a DataChain, DataFrame or Arrow table")
+
