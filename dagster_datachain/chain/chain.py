@@ -446,7 +446,7 @@ class DataChain:
             record = catalog.commit_version(
                 con,
                 name=name,
-                version=explicit or catalog.next_version(previous, self._schema, update_version),
+                version=explicit or catalog.next_version(previous, self._schema, update_version, self.code_hash()),
                 schema=self._schema,
                 rows=resolved._relation(con),
                 code_hash=self.code_hash(),

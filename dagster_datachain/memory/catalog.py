@@ -140,12 +140,13 @@ def version_rows(con: duckdb.DuckDBPyConnection, record: VersionRecord) -> duckd
 # --------------------------------------------------------------------------- committing a version
 
 
-def next_version(previous: VersionRecord | None, schema: Schema, bump: Bump | None) -> SemVer:
-    """1.0.0 first; then PATCH, or MINOR when the schema changed, or whatever `bump` says."""
+def next_version(previous: VersionRecord | None, schema: Schema, bump: Bump | None, code_hash: str = "") -> SemVer:
+    """1.0.0 first; then PATCH, or MINOR when the schema or the producing code changed, or what `bump` says."""
     if previous is None:
         return FIRST_VERSION
     if bump is None:
-        bump = "minor" if _schema_key(previous.dataset_schema) != _schema_key(schema) else "patch"
+        schema_changed = _schema_key(previous.dataset_schema) != _schema_key(schema)
+        bump = "minor" if schema_changed or code_hash != previous.code_hash else "patch"
     return previous.semver.bump(bump)
 
 

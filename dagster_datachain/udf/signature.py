@@ -158,11 +158,21 @@ def make_udf(
 
 
 def _hints(func: Callable[..., Any]) -> dict[str, Any]:
+    """Resolved annotations; one that cannot be resolved (e.g. a class local to a function, with postponed
+    annotations) is looked up among the function's closure variables, else treated as Any."""
     try:
         return typing.get_type_hints(func)
     except (NameError, TypeError):
-        target = func if inspect.isfunction(func) or inspect.ismethod(func) else type(func).__call__
-        return dict(getattr(target, "__annotations__", {}))
+        pass
+    target = func if inspect.isfunction(func) or inspect.ismethod(func) else type(func).__call__
+    namespace = {**getattr(target, "__globals__", {}), **inspect.getclosurevars(target).nonlocals}
+    hints: dict[str, Any] = {}
+    for arg, annotation in getattr(target, "__annotations__", {}).items():
+        try:
+            hints[arg] = eval(annotation, namespace) if isinstance(annotation, str) else annotation  # noqa: S307
+        except Exception:  # noqa: BLE001 - an annotation we cannot read says nothing about the column
+            hints[arg] = Any
+    return hints
 
 
 def _column_for(arg: str, schema: Schema) -> str:
