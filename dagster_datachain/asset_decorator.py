@@ -23,7 +23,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from dagster import (
-    AssetExecutionContext,
     AssetIn,
     AssetKey,
     AssetsDefinition,
@@ -38,7 +37,7 @@ from .checks import dataset_check_specs, evaluate_checks
 from .errors import DataChainError
 from .hooks import knowledge_base_hook
 from .memory.names import split_reference
-from .memory.store import using_memory
+from .memory.store import Memory, using_memory
 from .metadata import materialization_metadata
 
 LIBRARY_LOGGER = "dagster_datachain"
@@ -104,12 +103,8 @@ def dataset_asset(
         def _compute(context, **inputs: DataChain) -> MaterializeResult:  # noqa: ANN001 - Dagster reads it
             resource = context.resources.data_memory
             memory = resource.memory()
-            with _logs_to(context), using_memory(memory), _run(context.run_id):
-                chain = fn(context, **inputs) if wants_context else fn(**inputs)
-                if not isinstance(chain, DataChain):
-                    raise DataChainError(f"@dataset_asset {dataset!r} must return a DataChain, got "
-                                         f"{type(chain).__name__}")
-                chain = chain.settings(**settings) if any(v is not None for v in settings.values()) else chain
+            with run_scope(context, memory):
+                chain = build_chain(fn, dataset, settings, inputs, context if wants_context else None)
                 record = chain.save(dataset).dataset
                 assert record is not None
                 return MaterializeResult(
@@ -121,6 +116,22 @@ def dataset_asset(
         return _compute
 
     return decorator
+
+
+def build_chain(fn: ChainFunction, dataset: str, settings: dict[str, Any], inputs: Mapping[str, DataChain],
+                context: Any = None) -> DataChain:
+    """Call the user's function and apply the asset's execution settings to the chain it returns."""
+    chain = fn(context, **inputs) if context is not None else fn(**inputs)
+    if not isinstance(chain, DataChain):
+        raise DataChainError(f"dataset asset {dataset!r} must return a DataChain, got {type(chain).__name__}")
+    return chain.settings(**settings) if any(v is not None for v in settings.values()) else chain
+
+
+@contextmanager
+def run_scope(context: Any, memory: Memory) -> Iterator[None]:
+    """While a step runs: the resource's Data Memory is the default, saves carry the run id, logs go to Dagster."""
+    with _logs_to(context), using_memory(memory), _run(context.run_id):
+        yield
 
 
 def _asset_in(param: str, pinned: str | None) -> AssetIn:
@@ -151,7 +162,7 @@ def _run(run_id: str) -> Iterator[None]:
 class _ToDagster(logging.Handler):
     """Forwards the library's log records (progress, checkpoints, delta summaries) to the run's log."""
 
-    def __init__(self, context: AssetExecutionContext) -> None:
+    def __init__(self, context: Any) -> None:
         super().__init__(logging.INFO)
         self._log = context.log
 
@@ -163,7 +174,7 @@ class _ToDagster(logging.Handler):
 
 
 @contextmanager
-def _logs_to(context: AssetExecutionContext) -> Iterator[None]:
+def _logs_to(context: Any) -> Iterator[None]:
     if LIBRARY_LOGGER in context.instance.managed_python_loggers:  # Dagster already captures them
         yield
         return

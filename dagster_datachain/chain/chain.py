@@ -9,6 +9,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
@@ -27,7 +28,7 @@ from ..udf.settings import Settings
 from ..udf.signature import UDFKind, make_udf
 from . import delta, output
 from .maintenance import STALE_CHECKPOINT_SECONDS
-from .expr import C, Expr, column_or_expr, lift
+from .expr import C, Expr, column_or_expr, lift, resolve_column
 from .steps import (
     DatasetSource,
     Distinct,
@@ -351,30 +352,72 @@ class DataChain:
         """All rows in random order."""
         return self._derive(Shuffle())
 
+    def shard(self, index: int, count: int) -> DataChain:
+        """The part of the chain's input whose key hashes to `index` of `count` (applied before any UDF step), so
+        `count` processes can each run one shard; the union of all shards is the whole chain.
+
+        Example:
+            >>> parts = [chain.shard(i, 4) for i in range(4)]
+        """
+        if not 0 <= index < count:
+            raise DataChainError(f"shard index must be in [0, {count}), got {index}")
+        key = next((n for n, spec in self._source.schema.items() if spec.kind == "model"
+                    and {"source", "path"} <= set(spec.fields)), next(iter(self._source.schema)))
+        bucket = Expr(lambda s: (fn("hash", resolve_column(key, s)) % count) == index, f"shard({key},{index},{count})")
+        steps = ((Filter(bucket), self._source.schema), *self._steps)
+        return self._copy(steps=steps)
+
+    def checkpoint(self) -> DataChain:
+        """Run the UDF steps now and keep their results as committed parts: a later `save()` (or any terminal
+        step) of the same chain, in any process, reuses them instead of recomputing."""
+        with self._executing():
+            return self
+
     # ================================================================== execution
 
+    @contextmanager
+    def _executing(self) -> Iterator[tuple[DataChain, list[Checkpoint]]]:
+        """The resolved chain, with its checkpoints held (not removable by other processes) until the block ends."""
+        resolved, used = self._resolved()
+        try:
+            yield resolved, used
+        finally:
+            for checkpoint in used:
+                checkpoint.release()
+
     def _resolved(self) -> tuple[DataChain, list[Checkpoint]]:
-        """An equivalent query-only chain: every UDF step run (or resumed) and replaced by its committed parts."""
+        """An equivalent query-only chain: every UDF step run (or resumed) and replaced by its committed parts.
+        The checkpoints it used are held by this process; release them (see `_executing`)."""
         source, pairs, used = self._source, [], []
-        for step, in_schema in self._steps:
-            if isinstance(step, UDFStep):
-                prefix = self._copy(source=source, steps=tuple(pairs), schema=in_schema)
-                source, checkpoint = prefix._run(step)
-                pairs, used = [], [*used, checkpoint]
-                continue
-            if step.subchains():
-                step, sub_used = _resolve_subchains(step)
-                used.extend(sub_used)
-            pairs.append((step, in_schema))
+        try:
+            for step, in_schema in self._steps:
+                if isinstance(step, UDFStep):
+                    prefix = self._copy(source=source, steps=tuple(pairs), schema=in_schema)
+                    source, checkpoint = prefix._run(step)
+                    pairs, used = [], [*used, checkpoint]
+                    continue
+                if step.subchains():
+                    step, sub_used = _resolve_subchains(step)
+                    used.extend(sub_used)
+                pairs.append((step, in_schema))
+        except BaseException:
+            for checkpoint in used:
+                checkpoint.release()
+            raise
         return self._copy(source=source, steps=tuple(pairs)), used
 
     def _run(self, step: UDFStep) -> tuple[PartsSource, Checkpoint]:
         udf = step.udf
         key = hashlib.sha256(f"{self.fingerprint()}\n{udf.signature_key}".encode()).hexdigest()[:32]
         checkpoint = Checkpoint(self._memory.staging_dir / key)
-        if not checkpoint.has_input():
-            self._stage_input(checkpoint, udf.partition_by)
-        parts = run_udf(udf, checkpoint, self._schema, self._settings, self._setup)
+        checkpoint.hold()
+        try:
+            if not checkpoint.has_input():
+                self._stage_input(checkpoint, udf.partition_by)
+            parts = run_udf(udf, checkpoint, self._schema, self._settings, self._setup)
+        except BaseException:
+            checkpoint.release()
+            raise
         source = PartsSource(parts, step.output_schema(self._schema), key, self.lineage())
         return source, checkpoint
 
@@ -405,8 +448,7 @@ class DataChain:
         return rel
 
     def _with_relation(self, use: Callable[[duckdb.DuckDBPyRelation], Any]) -> Any:
-        resolved, _ = self._resolved()
-        with self._memory.connect() as con:
+        with self._executing() as (resolved, _), self._memory.connect() as con:
             return use(resolved._relation(con))
 
     # ----------------------------------------------------------------- terminal: saving
@@ -435,7 +477,16 @@ class DataChain:
             logger.info("%s: %s new or changed inputs to process, %s unchanged", name, plan.new + plan.changed,
                         plan.unchanged)
         chain = self._copy(source=RestrictedSource(self._source, plan)) if plan is not None else self
-        resolved, checkpoints = chain._resolved()
+        with chain._executing() as (resolved, checkpoints):
+            record = self._commit(name, explicit, update_version, description, chain_hash, resolved, plan)
+            for checkpoint in checkpoints:
+                checkpoint.try_remove()
+        remove_abandoned(self._memory.staging_dir, STALE_CHECKPOINT_SECONDS)
+        return self._read_version(record)
+
+    def _commit(self, name: str, explicit: Any, update_version: Bump | None, description: str | None,
+                chain_hash: str, resolved: DataChain, plan: delta.DeltaPlan | None) -> catalog.VersionRecord:
+        """One transaction: the new version's rows (and closed rows, for delta), its catalog entry, delta state."""
         close = None
         if plan is not None:
             spec = self._source.delta
@@ -461,10 +512,7 @@ class DataChain:
             logger.info("%s → %s (+%s / -%s rows)", plan.summary(), record.reference, record.stats["added"],
                         record.stats["removed"])
         logger.info("Saved %s (%s rows)", record.reference, record.row_count)
-        for checkpoint in checkpoints:
-            checkpoint.remove()
-        remove_abandoned(self._memory.staging_dir, STALE_CHECKPOINT_SECONDS)
-        return self._read_version(record)
+        return record
 
     def _delta_plan(self, name: str, previous: catalog.VersionRecord) -> delta.DeltaPlan | None:
         """How to update `previous` incrementally, or None when only a full run is correct."""
@@ -558,8 +606,7 @@ class DataChain:
         """Yield rows as Python objects (pydantic models back); one column gives values, several give tuples."""
         chain = self.select(*columns) if columns else self
         builders = [ValueBuilder(spec) for spec in chain._schema.values()]
-        resolved, _ = chain._resolved()
-        with self._memory.connect() as con:
+        with chain._executing() as (resolved, _), self._memory.connect() as con:
             reader = resolved._relation(con).to_arrow_reader(10_000)
             for batch in reader:
                 values = [[build(v) for v in batch.column(i).to_pylist()] for i, build in enumerate(builders)]

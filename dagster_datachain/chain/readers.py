@@ -5,7 +5,7 @@ from __future__ import annotations
 import glob as globlib
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any, Literal
 
@@ -26,8 +26,8 @@ from ..memory.schema import (
 from ..memory.store import Memory, get_memory
 from ..storage.cache import configure_cache
 from ..storage.file import FILE_TYPES, File
-from ..storage.filesystem import StorageURI, glob_to_regex, parse_uri, register_storage_options
-from ..storage.listing import FILE_COLUMNS, list_prefix
+from ..storage.filesystem import StorageURI, client_options, glob_to_regex, parse_uri, register_storage_options
+from ..storage.listing import FILE_COLUMNS, Page, list_prefix
 from .chain import DataChain, scratch_connection
 from .delta import default_dataset_delta, file_delta, state_table
 from .steps import ArrowSource, DatasetSource, FileSource, ListingSource
@@ -64,17 +64,23 @@ def read_storage(
     re-listed every time (cheap), a bucket when the stored listing is older than REMOTE_LISTING_TTL or
     `update=True`. With `delta=True`, saving the chain again processes only new or changed files.
 
+    Credentials come from the environment and the client's usual profiles, or from `client_config` and
+    keyword storage options (`endpoint_url=`, `key=`, `secret=`, `token=`, `connection_string=`,
+    `version_aware=True` to list every object version, ...): they stay in this process, never in Data Memory.
+    Options given here replace those registered earlier for the same bucket.
+
     Example:
         >>> chain = read_storage("images/**/*.jpg", type="image")
+        >>> chain = read_storage("s3://bucket/images/", endpoint_url="http://127.0.0.1:9000", anon=True)
     """
     if type not in FILE_TYPES:
         raise DataChainError(f"read_storage type must be one of {', '.join(FILE_TYPES)}, not {type!r}")
     memory = _memory(memory)
     parsed = parse_uri(uri)
-    options = {**(client_config or {}), **storage_options}
-    if anon and not parsed.is_local:
-        options["anon"] = True
-    register_storage_options(parsed.source, options)
+    options = client_options(parsed.protocol, anon=anon and not parsed.is_local, client_config=client_config,
+                             **storage_options)
+    if options:
+        register_storage_options(parsed.source, options)
     listing = _fresh_listing(memory, parsed, update)
     schema = {column: spec_from_annotation(FILE_TYPES[type])}
     regex = glob_to_regex(parsed.glob) if parsed.glob else None
@@ -89,25 +95,26 @@ def _fresh_listing(memory: Memory, uri: StorageURI, update: bool) -> catalog.Lis
     if existing is not None and not update and not uri.is_local:
         if (now - existing.listed_at).total_seconds() < REMOTE_LISTING_TTL:
             return existing
-    result = list_prefix(uri)
-    if uri.is_local and result.file_count == 0 and not os.path.isdir(uri.fs_path(uri.prefix)):
+    listing = list_prefix(uri)
+    table = _listing_table(listing)
+    if uri.is_local and listing.file_count == 0 and not os.path.isdir(uri.fs_path(uri.prefix)):
         raise StorageError(f"no such directory: {uri.fs_path(uri.prefix)}", uri=uri.source)
     record = catalog.ListingRecord(
-        source=uri.source, prefix=uri.prefix, table_name="", listed_at=now, fingerprint=result.fingerprint,
-        file_count=result.file_count, total_size=result.total_size,
+        source=uri.source, prefix=uri.prefix, table_name="", listed_at=now, fingerprint=listing.fingerprint,
+        file_count=listing.file_count, total_size=listing.total_size,
     )  # fmt: skip
-    unchanged = existing is not None and existing.fingerprint == result.fingerprint
-    rows = None if unchanged else _listing_table(result.batches)
-    with memory.transaction() as con:
-        return catalog.save_listing(con, record, rows)
+    unchanged = existing is not None and existing.fingerprint == listing.fingerprint
+    with memory.transaction() as con:  # the listing appears whole, or not at all
+        return catalog.save_listing(con, record, None if unchanged else table)
 
 
-def _listing_table(batches: list[dict[str, list[Any]]]) -> pa.Table:
+def _listing_table(pages: Iterable[Page]) -> pa.Table:
+    """File rows as one Arrow table, each page converted as it arrives (so rows are held once, as Arrow)."""
     file_type = to_arrow_type(spec_from_annotation(File))
     arrays = [
-        pa.StructArray.from_arrays([pa.array(b[n], type=file_type.field(n).type) for n in FILE_COLUMNS],
+        pa.StructArray.from_arrays([pa.array(page[n], type=file_type.field(n).type) for n in FILE_COLUMNS],
                                    fields=list(file_type))
-        for b in batches
+        for page in pages
     ]
     return pa.table({"file": pa.chunked_array(arrays, type=file_type)})
 

@@ -13,7 +13,7 @@ from typing import IO, Any, ClassVar, Iterator, Literal
 from pydantic import BaseModel, Field, PrivateAttr
 
 from ..errors import StorageError
-from .filesystem import filesystem_for, parse_uri
+from .filesystem import filesystem_for, parse_uri, storage_error
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -73,16 +73,12 @@ class File(BaseModel):
         if self._prefetched is not None:
             return self._prefetched
         if self._use_cache and not self.is_local:
-            from .cache import cached_copy
-
-            return cached_copy(self).read_bytes()
+            return Path(self.get_local_path()).read_bytes()
         try:
             with self.open() as handle:
                 return handle.read()  # type: ignore[no-any-return]
-        except StorageError:
-            raise
-        except (OSError, ValueError) as exc:
-            raise StorageError(f"cannot read {self.get_uri()}: {exc}", uri=self.get_uri()) from exc
+        except Exception as exc:  # whatever the client library raises, at the network boundary
+            raise storage_error("read", self.get_uri(), exc) from exc
 
     def read(self) -> Any:
         """The content: bytes for File, a PIL image for ImageFile, text for TextFile."""
@@ -101,10 +97,12 @@ class File(BaseModel):
             return
         fs = filesystem_for(self.source)
         path = self.get_fs_path()
+        # the listed version is read when the filesystem lists versions (`version_aware=True`), else the latest
+        pinned = {"version_id": self.version} if self.version and getattr(fs, "version_aware", False) else {}
         try:
-            handle = fs.open(path, mode, version_id=self.version) if self.version else fs.open(path, mode)
-        except (OSError, ValueError) as exc:
-            raise StorageError(f"cannot open {self.get_uri()}: {exc}", uri=self.get_uri()) from exc
+            handle = fs.open(path, mode, **pinned)
+        except Exception as exc:  # whatever the client library raises, at the network boundary
+            raise storage_error("open", self.get_uri(), exc) from exc
         with handle:
             yield handle
 
@@ -114,7 +112,10 @@ class File(BaseModel):
             return self.get_fs_path()
         from .cache import cached_copy
 
-        return str(cached_copy(self))
+        try:
+            return str(cached_copy(self))
+        except Exception as exc:  # whatever the client library raises, at the network boundary
+            raise storage_error("download", self.get_uri(), exc) from exc
 
     def save(self, destination: str | Path) -> None:
         """Write the file's content to a local path."""

@@ -1,15 +1,16 @@
-"""Storage URIs -> fsspec filesystems (file, s3, gs, az), and glob patterns -> regular expressions.
+"""Storage URIs -> fsspec filesystems (file, s3, gs, az), glob patterns -> regular expressions, and storage
+failures -> `StorageError`s that name the URI.
 
-Credentials live only in this process (`register_storage_options`); they are never stored in Data Memory.
+Credentials (storage options) live only in this process (`register_storage_options`): they are never stored in
+Data Memory, and `storage_error` scrubs them out of error messages.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import os
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,12 @@ import fsspec
 from ..errors import StorageError
 
 _GLOB_CHARS = re.compile(r"[*?\[{]")
+# URI scheme -> the canonical scheme sources are stored under (one listing for az:// and abfs://)
 _CLOUD_PROTOCOLS = {"s3": "s3", "gs": "gs", "gcs": "gs", "az": "az", "abfs": "az", "abfss": "az", "memory": "memory"}
+_PACKAGES = {"s3": "s3fs", "gs": "gcsfs", "az": "adlfs"}
+_ANONYMOUS = {"s3": {"anon": True}, "gs": {"token": "anon"}, "az": {"anon": True}}
+_SECRET_OPTION = re.compile(r"key|secret|token|password|credential|connection_string|sas|signature", re.IGNORECASE)
+_MIN_SECRET_LENGTH = 8  # shorter values ("anon", "true") are not secrets and would garble messages
 
 _options_lock = threading.Lock()
 _storage_options: dict[str, dict[str, Any]] = {}
@@ -41,6 +47,11 @@ class StorageURI:
     def is_local(self) -> bool:
         return self.protocol == "file"
 
+    @property
+    def location(self) -> str:
+        """The listed location as a URI, e.g. `s3://bucket/images/` (for messages)."""
+        return f"{self.source.rstrip('/')}/{self.prefix}"
+
     def fs_path(self, path: str = "") -> str:
         """The path fsspec understands for `path` (relative to source)."""
         root = self.source.split("://", 1)[1]
@@ -49,6 +60,8 @@ class StorageURI:
 
 def parse_uri(uri: str | os.PathLike[str]) -> StorageURI:
     """Split a URI or local path into source, listed prefix and glob.
+
+    `gcs://` is stored as `gs://`, and `abfs://`/`abfss://` as `az://`, so each bucket has one source.
 
     Example:
         >>> parse_uri("s3://bucket/images/**/*.jpg")
@@ -65,7 +78,7 @@ def parse_uri(uri: str | os.PathLike[str]) -> StorageURI:
     if not bucket:
         raise StorageError(f"no bucket in storage URI {text}", uri=text)
     prefix, glob = _split_glob(key)
-    return StorageURI(protocol, f"{scheme}://{bucket}", prefix, glob)
+    return StorageURI(protocol, f"{protocol}://{bucket}", prefix, glob)
 
 
 def _parse_local(path: str) -> StorageURI:
@@ -131,32 +144,136 @@ def glob_to_regex(pattern: str) -> str:
     return "".join(out)
 
 
+# ----------------------------------------------------------------------------- storage options
+
+
+def client_options(
+    protocol: str, *, anon: bool = False, client_config: dict[str, Any] | None = None, **options: Any
+) -> dict[str, Any]:
+    """The fsspec options for a protocol: `client_config` merged with keyword options, plus anonymous access.
+
+    `anon=True` becomes what each filesystem expects (`anon=True` for s3fs and adlfs, `token="anon"` for gcsfs).
+
+    Example:
+        >>> client_options("gs", anon=True, endpoint_url="http://127.0.0.1:4443")
+        {'endpoint_url': 'http://127.0.0.1:4443', 'token': 'anon'}
+    """
+    merged = {**(client_config or {}), **options}
+    if anon:
+        merged.update(_ANONYMOUS.get(protocol, {}))
+    return merged
+
+
 def register_storage_options(source: str, options: dict[str, Any]) -> None:
-    """Remember (in this process only) how to reach `source`, so `File.read()` finds the same credentials."""
+    """Remember (in this process only) how to reach `source`, so `File.read()` finds the same credentials.
+
+    `source` is a bucket (`s3://bucket`) or a whole scheme (`s3://`); bucket options override scheme ones.
+    Forked UDF workers inherit them.
+
+    Example:
+        >>> register_storage_options("s3://", {"endpoint_url": "http://127.0.0.1:9000"})
+    """
+    key = _options_key(source)
     with _options_lock:
-        _storage_options[source] = dict(options)
+        _storage_options[key] = dict(options)
 
 
 def storage_options_for(source: str) -> dict[str, Any]:
+    """The options registered for a source: its scheme's, updated with the bucket's own."""
+    scheme = _options_key(source).split("://", 1)[0] + "://"
     with _options_lock:
-        return dict(_storage_options.get(source, {}))
+        return {**_storage_options.get(scheme, {}), **_storage_options.get(_options_key(source), {})}
+
+
+def _options_key(source: str) -> str:
+    scheme, _, rest = source.partition("://")
+    return f"{_CLOUD_PROTOCOLS.get(scheme, scheme)}://{rest.rstrip('/')}"
 
 
 def filesystem_for(source: str) -> fsspec.AbstractFileSystem:
-    """The fsspec filesystem for a source (`s3://bucket`, `file:///dir`), with its registered options."""
+    """The fsspec filesystem for a source (`s3://bucket`, `file:///dir`), with its registered options.
+
+    fsspec keeps one instance per protocol and options, and drops its instances in a forked process.
+    """
     protocol = parse_uri(source + "/").protocol
     options = storage_options_for(source)
-    return _cached_filesystem(protocol, json.dumps(options, sort_keys=True, default=str))
-
-
-@functools.lru_cache(maxsize=64)
-def _cached_filesystem(protocol: str, options_json: str) -> fsspec.AbstractFileSystem:
-    options = json.loads(options_json)
     try:
         return fsspec.filesystem(protocol, **options)
     except ImportError as exc:
-        package = {"s3": "s3fs", "gs": "gcsfs", "az": "adlfs"}.get(protocol, protocol)
         raise StorageError(
-            f"reading {protocol}:// needs the '{package}' package: pip install 'dagster_datachain[cloud]'",
-            uri=f"{protocol}://",
+            f"reading {protocol}:// needs the '{_PACKAGES.get(protocol, protocol)}' package: "
+            "pip install 'dagster_datachain[cloud]'",
+            uri=source,
         ) from exc
+    except (TypeError, ValueError) as exc:
+        raise storage_error("connect to", source, exc) from exc
+
+
+# ----------------------------------------------------------------------------- failures
+
+# exception class names (anywhere in the MRO) -> what went wrong; names, not imports, so that no optional
+# client library is needed to recognise its errors
+_FAILURE_KINDS = (
+    ({"FileNotFoundError", "ResourceNotFoundError", "NoSuchBucket", "NoSuchKey"}, "not found"),
+    ({"PermissionError", "ClientAuthenticationError", "NoCredentialsError", "GoogleAuthError"},
+     "access denied (check the credentials and permissions)"),
+    ({"TimeoutError", "ConnectionError", "ServiceRequestError", "ServiceResponseError", "ClientConnectionError",
+      "EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "FSTimeoutError"},
+     "storage did not answer"),
+)  # fmt: skip
+_HTTP_STATUS = re.compile(r"\b(40[134])\b")
+_STATUS_KINDS = {"404": "not found", "401": _FAILURE_KINDS[1][1], "403": _FAILURE_KINDS[1][1]}
+
+
+def storage_error(action: str, uri: str, exc: BaseException) -> StorageError:
+    """A `StorageError` for a failed storage call: what was done, on which URI, what went wrong, no secrets.
+
+    Example:
+        >>> str(storage_error("list", "s3://nope/", FileNotFoundError("NoSuchBucket")))
+        'cannot list s3://nope/: not found (FileNotFoundError: NoSuchBucket)'
+    """
+    if isinstance(exc, StorageError):
+        return exc
+    detail = " ".join(str(exc).split()) or type(exc).__name__
+    message = f"cannot {action} {uri}: {_failure_kind(exc)} ({type(exc).__name__}: {detail[:300]})"
+    return StorageError(redact(message, uri), uri=uri)
+
+
+def _failure_kind(exc: BaseException) -> str:
+    for cause in _causes(exc):
+        names = {cls.__name__ for cls in type(cause).__mro__}
+        for markers, kind in _FAILURE_KINDS:
+            if names & markers:
+                return kind
+        status = getattr(cause, "status", None) or getattr(cause, "status_code", None) or getattr(cause, "code", None)
+        if str(status) in _STATUS_KINDS:
+            return _STATUS_KINDS[str(status)]
+    match = _HTTP_STATUS.search(str(exc))
+    return _STATUS_KINDS[match.group(1)] if match else "failed"
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def redact(text: str, source: str) -> str:
+    """`text` with every secret option registered for `source` (keys, tokens, connection strings) masked."""
+    for secret in _secrets(storage_options_for(source)):
+        text = text.replace(secret, "***")
+    return text
+
+
+def _secrets(options: dict[str, Any]) -> Iterator[str]:
+    for name, value in options.items():
+        if isinstance(value, dict):
+            yield from _secrets(value)
+        elif isinstance(value, str) and _SECRET_OPTION.search(name) and len(value) >= _MIN_SECRET_LENGTH:
+            yield value
+            # connection strings: also each secret part on its own (AccountKey=..., SharedAccessSignature=...)
+            parts = (part.partition("=") for part in value.split(";"))
+            yield from (v for k, _, v in parts if _SECRET_OPTION.search(k) and len(v) >= _MIN_SECRET_LENGTH)

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -32,6 +33,7 @@ class Checkpoint:
         self.directory = directory
         self.input_path = directory / "input.parquet"
         self.parts_dir = directory / "parts"
+        self._use: IO[str] | None = None
 
     # ----------------------------------------------------------------- input
     def has_input(self) -> bool:
@@ -89,14 +91,33 @@ class Checkpoint:
     def part_paths(self) -> list[Path]:
         return [self.parts_dir / f"part-{s:012d}-{e:012d}.parquet" for s, e in self.done_ranges()]
 
-    def remove(self) -> None:
-        shutil.rmtree(self.directory, ignore_errors=True)
+    # ----------------------------------------------------------------- locks
+    # `.lock`: shared by every process using the checkpoint, exclusive (without waiting) to remove it.
+    # `.compute.lock`: exclusive while batches run, so two processes never compute the same parts.
+
+    def hold(self) -> None:
+        """Mark the checkpoint in use by this process until `release()`, so nobody removes it meanwhile."""
+        if self._use is None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._use = open(self.directory / ".lock", "a+")  # noqa: SIM115 - held across calls
+            fcntl.flock(self._use, fcntl.LOCK_SH)
+
+    def release(self) -> None:
+        if self._use is not None:
+            fcntl.flock(self._use, fcntl.LOCK_UN)
+            self._use.close()
+            self._use = None
+
+    def try_remove(self) -> bool:
+        """Delete the checkpoint unless another process is using it; returns whether it was deleted."""
+        self.release()
+        return _remove_unless_used(self.directory)
 
     @contextmanager
-    def lock(self) -> Iterator[None]:
-        """Held while a run uses this checkpoint, so `gc()` leaves it alone."""
+    def computing(self) -> Iterator[None]:
+        """Held while batches run: a second process running the same chain waits, then finds the parts done."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        with open(self.directory / ".lock", "a+") as handle:
+        with open(self.directory / ".compute.lock", "a+") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield
@@ -108,19 +129,20 @@ def remove_abandoned(staging_dir: Path, older_than: float) -> int:
     """Delete checkpoint folders untouched for `older_than` seconds and not locked by a run; returns how many."""
     if not staging_dir.exists():
         return 0
-    removed = 0
     cutoff = time.time() - older_than
-    for directory in staging_dir.iterdir():
-        if not directory.is_dir() or _last_touched(directory) > cutoff:
-            continue
-        with open(directory / ".lock", "a+") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                continue  # a run is using it
-            shutil.rmtree(directory, ignore_errors=True)
-            removed += 1
-    return removed
+    return sum(_remove_unless_used(d) for d in staging_dir.iterdir() if d.is_dir() and _last_touched(d) <= cutoff)
+
+
+def _remove_unless_used(directory: Path) -> bool:
+    if not directory.exists():
+        return False
+    with open(directory / ".lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # a process is using it; a later save or gc() removes it
+        shutil.rmtree(directory, ignore_errors=True)
+        return True
 
 
 def _last_touched(directory: Path) -> float:

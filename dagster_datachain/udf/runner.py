@@ -36,7 +36,7 @@ def run_udf(udf: UDF, checkpoint: Checkpoint, input_schema: Schema, settings: Se
     Batches run in this process, or in `settings.parallel` forked worker processes; either way each finished
     batch is committed as a part before it counts as done, so a crash loses at most the batches in flight.
     """
-    with checkpoint.lock():  # a second process running the same chain waits, then finds the parts done
+    with checkpoint.computing():
         total, done = checkpoint.units, checkpoint.done_units()
         unit = "groups" if udf.kind == "agg" else "rows"
         if done:

@@ -3,7 +3,7 @@ import io
 from PIL import Image
 
 import dagster_datachain as dc
-from colour_model import create_model_and_transforms  # open_clip where weights are available
+from definitions.colour_model import create_model_and_transforms  # open_clip where weights are available
 
 model, preprocess = create_model_and_transforms(bins=16)
 

@@ -5,8 +5,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 work="${1:-$here/../../.demo}"
 python="${PYTHON:-python}"
 mkdir -p "$work" && cd "$work"
-export PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}"
-[ -d oxford-pets-micro ] || "$python" "$here/make_data.py" oxford-pets-micro
+export PYTHONPATH="$here/../..${PYTHONPATH:+:$PYTHONPATH}"
+[ -d oxford-pets-micro ] || "$python" -m definitions.demo_data oxford-pets-micro
 for step in create_dataset large_images embed similar; do
   echo "== $step.py"
   "$python" "$here/$step.py"

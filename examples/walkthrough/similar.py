@@ -1,7 +1,7 @@
 from PIL import Image
 
 import dagster_datachain as dc
-from colour_model import create_model_and_transforms
+from definitions.colour_model import create_model_and_transforms
 
 model, preprocess = create_model_and_transforms(bins=16)
 ref_emb = model.encode_image(preprocess(Image.open("fiona.jpg")))

@@ -33,6 +33,13 @@ def photo(rgb: tuple[int, int, int], size: tuple[int, int], rng: np.random.Gener
     return Image.fromarray(np.clip(np.array(rgb) + noise, 0, 255).astype("uint8"))
 
 
+def ensure(root: Path, per_breed: int = 8) -> Path:
+    """Generate the data under `root` unless it is already there; returns `root`."""
+    if not (root / "annotations" / "list.txt").exists():
+        main(root, per_breed)
+    return root
+
+
 def main(root: Path, per_breed: int = 8) -> None:
     rng = np.random.default_rng(7)
     pick = random.Random(7)

@@ -1,0 +1,400 @@
+"""The command line, `dagster-datachain` (short alias `dcn`): storage, datasets, the Knowledge Base, the skill.
+
+Exit codes: 0 success, 1 error (a one-line message, no traceback), 2 wrong usage.
+
+Example:
+    $ dagster-datachain ls s3://bucket/images/ --anon
+    $ dagster-datachain query pets_images --where 'info.width > 400' --select file.path
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import logging
+import os
+import re
+import runpy
+import sys
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import fsspec
+from tqdm import tqdm
+
+from . import C, DataChainError, Expr, StorageError, delete_dataset, gc, read_dataset
+from .kb import build_knowledge_base
+from .kb.changes import count_changes, version_changes
+from .kb.render import human_size, utc
+from .kb.skill import TARGETS, install_skill, list_skills, uninstall_skill
+from .memory.catalog import get_version, list_versions
+from .memory.config import ROOT_ENV_VAR
+from .memory.names import split_reference
+from .memory.store import Memory, get_memory
+from .storage.filesystem import filesystem_for, parse_uri, register_storage_options
+from .storage.listing import list_prefix
+
+PROG = "dagster-datachain"
+CHUNK = 1 << 20
+
+Command = Callable[[argparse.Namespace, Memory], int | None]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s",
+                        stream=sys.stderr)
+    try:
+        return args.command(args, get_memory(args.root)) or 0
+    except DataChainError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every command with its options; `--help` works on each."""
+    parser = argparse.ArgumentParser(prog=PROG, description="Files, datasets and the Knowledge Base of Data Memory.")
+    parser.add_argument("--root", help=f"Data Memory directory (default: ${ROOT_ENV_VAR}, else .datachain)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="log only warnings and errors")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    def command(name: str, run: Command, help: str) -> argparse.ArgumentParser:  # noqa: A002
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(command=run)
+        return sub
+
+    sub = command("ls", _ls, "List the files and folders directly under a storage URI, with sizes and dates.")
+    sub.add_argument("uri", help="local path, file://, s3://, gs:// or az:// URI")
+    sub.add_argument("--anon", action="store_true", help="no credentials (public buckets)")
+
+    sub = command("du", _du, "Count the files under a storage URI and add up their sizes.")
+    sub.add_argument("uri")
+    sub.add_argument("--anon", action="store_true", help="no credentials (public buckets)")
+
+    sub = command("cp", _cp, "Copy a file, or with -r every file under a prefix (keeping relative paths), "
+                  "between local folders and buckets.")
+    sub.add_argument("src")
+    sub.add_argument("dst", help="destination file or folder (a trailing / or an existing folder puts files in it)")
+    sub.add_argument("-r", "--recursive", action="store_true", help="copy every file under SRC")
+    sub.add_argument("--anon", action="store_true", help="read SRC without credentials (public buckets)")
+
+    command("datasets", _datasets, "List datasets with their latest version, versions and rows.")
+
+    sub = command("show", _show, "Print rows of a dataset version, like chain.show().")
+    sub.add_argument("dataset", metavar="NAME[@VERSION]")
+    sub.add_argument("--limit", type=int, default=20, help="rows to print (default 20)")
+
+    sub = command("schema", _schema, "Print the columns and types of a dataset version.")
+    sub.add_argument("dataset", metavar="NAME[@VERSION]")
+
+    sub = command("rm", _rm, "Delete one version of a dataset (NAME@VERSION) or all of them (NAME).")
+    sub.add_argument("dataset", metavar="NAME[@VERSION]")
+
+    sub = command("diff", _diff, "Rows added, removed and changed (same file, other values) between two versions.")
+    sub.add_argument("old", metavar="NAME@A")
+    sub.add_argument("new", metavar="NAME@B")
+    sub.add_argument("--limit", type=int, default=20, help="changed rows to print (default 20; 0: counts only)")
+
+    sub = command("query", _query, "Run a Python script with the package, or filter a dataset without code.")
+    sub.add_argument("target", metavar="SCRIPT.py|NAME[@VERSION]")
+    sub.add_argument("script_args", nargs="*", metavar="ARG", help="arguments for the script (after --)")
+    sub.add_argument("--where", type=parse_where, help="conditions: COLUMN OP VALUE [and ...], e.g. 'info.width>400'")
+    sub.add_argument("--select", nargs="+", metavar="COLUMN", help="columns to print (dotted names)")
+    sub.add_argument("--order-by", metavar="COLUMN", help="sort by this column")
+    sub.add_argument("--desc", action="store_true", help="sort descending")
+    sub.add_argument("--limit", type=int, default=20, help="rows to print (default 20)")
+
+    kb = commands.add_parser("kb", help="The Knowledge Base (dc-knowledge/).")
+    kb_commands = kb.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    sub = kb_commands.add_parser("build", help="Write the Knowledge Base from Data Memory.",
+                                 description="Write the Knowledge Base from Data Memory.")
+    sub.set_defaults(command=_kb_build)
+    sub.add_argument("--path", default="dc-knowledge", help="folder to write (default dc-knowledge)")
+    sub.add_argument("--dataset", action="append", metavar="NAME", help="rewrite only the pages that mention NAME")
+
+    skill = commands.add_parser("skill", help="The agent skill for Claude Code, Cursor and Codex.")
+    skill_commands = skill.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    for name, run, text in (("install", _skill_install, "Write the skill files an agent reads."),
+                            ("uninstall", _skill_uninstall, "Remove the skill files (for Codex, only our section).")):
+        sub = skill_commands.add_parser(name, help=text, description=text)
+        sub.set_defaults(command=run)
+        sub.add_argument("--target", choices=TARGETS, required=True)
+        sub.add_argument("--local", action="store_true", help="in this project instead of the home folder")
+    skill_commands.add_parser("list", help="Show where skills are installed.",
+                              description="Show where skills are installed.").set_defaults(command=_skill_list)
+
+    sub = command("gc", _gc, "Remove checkpoints of abandoned runs and tables nothing refers to.")
+    sub.add_argument("--older-than", type=float, default=0.0, metavar="HOURS",
+                     help="only checkpoints untouched this long (default 0)")
+    return parser
+
+
+# =============================================================================== storage
+
+
+def _ls(args: argparse.Namespace, memory: Memory) -> None:
+    fs, path = _storage(args.uri, args.anon)
+    with _storage_errors(args.uri):
+        entries = sorted(fs.ls(path, detail=True), key=lambda e: str(e["name"]))
+    rows = []
+    for entry in entries:
+        folder = entry.get("type") == "directory"
+        name = str(entry["name"]).rstrip("/").rsplit("/", 1)[-1] + ("/" if folder else "")
+        modified = _modified(entry)
+        rows.append(("" if folder else human_size(int(entry.get("size") or 0)),
+                     utc(modified) if modified else "", name))
+    _print_table(rows)
+
+
+def _du(args: argparse.Namespace, memory: Memory) -> None:
+    uri = parse_uri(args.uri)
+    if args.anon and not uri.is_local:
+        register_storage_options(uri.source, {"anon": True})
+    listing = list_prefix(uri)
+    print(f"{human_size(listing.total_size)}\t{listing.file_count:,} files\t{args.uri}")
+
+
+def _cp(args: argparse.Namespace, memory: Memory) -> None:
+    src_fs, src = _storage(args.src, args.anon)
+    dst_fs, dst = _storage(args.dst, False)
+    with _storage_errors(args.src):
+        folder = src_fs.isdir(src)
+        if folder and not args.recursive:
+            raise StorageError(f"{args.src} is a folder: add -r to copy what is under it", uri=args.src)
+        sources = sorted(src_fs.find(src, detail=True).items()) if folder else [(src, src_fs.info(src))]
+    into = folder or args.dst.endswith("/") or dst_fs.isdir(dst)
+    base = src.rstrip("/") if folder else src.rsplit("/", 1)[0]
+    pairs = [(path, f"{dst.rstrip('/')}/{path[len(base):].lstrip('/')}" if into else dst) for path, _ in sources]
+    total = sum(int(info.get("size") or 0) for _, info in sources)
+    with tqdm(total=total, unit="B", unit_scale=True, desc="cp", disable=None, file=sys.stderr) as bar, \
+            _storage_errors(args.dst):
+        for source, target in pairs:
+            dst_fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
+            with src_fs.open(source, "rb") as reader, dst_fs.open(target, "wb") as writer:
+                while chunk := reader.read(CHUNK):
+                    writer.write(chunk)
+                    bar.update(len(chunk))
+    print(f"Copied {len(pairs):,} files ({human_size(total)}) to {args.dst}")
+
+
+def _storage(uri: str, anon: bool) -> tuple[fsspec.AbstractFileSystem, str]:
+    """The filesystem and fsspec path of a local path or URI (validated like `read_storage` does)."""
+    scheme, separator, rest = uri.partition("://")
+    if not separator or scheme == "file":
+        return fsspec.filesystem("file"), str(Path(rest if separator else uri).expanduser().resolve())
+    source = parse_uri(uri).source
+    if anon:
+        register_storage_options(source, {"anon": True})
+    return filesystem_for(source), rest
+
+
+@contextmanager
+def _storage_errors(uri: str) -> Iterator[None]:
+    """fsspec's errors as StorageError naming the URI."""
+    try:
+        yield
+    except StorageError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise StorageError(f"{uri}: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}",
+                           uri=uri) from exc
+
+
+def _modified(entry: dict[str, Any]) -> datetime | None:
+    value = entry.get("LastModified") or entry.get("last_modified") or entry.get("updated") or entry.get("mtime")
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    if isinstance(value, str):
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value if isinstance(value, datetime) else None
+
+
+# =============================================================================== datasets
+
+
+def _datasets(args: argparse.Namespace, memory: Memory) -> None:
+    with memory.connect() as con:
+        records = list_versions(con)
+    by_name: dict[str, list[str]] = {}
+    for record in records:
+        by_name.setdefault(record.name, []).append(record.version)
+    latest = {record.name: record for record in records}
+    rows = [("NAME", "LATEST", "ROWS", "UPDATED", "VERSIONS")]
+    rows += [(name, r.version, f"{r.row_count:,}", utc(r.created_at), ", ".join(by_name[name]))
+             for name, r in sorted(latest.items())]
+    _print_table(rows)
+
+
+def _show(args: argparse.Namespace, memory: Memory) -> None:
+    read_dataset(args.dataset, memory=memory).show(args.limit)
+
+
+def _schema(args: argparse.Namespace, memory: Memory) -> None:
+    read_dataset(args.dataset, memory=memory).print_schema()
+
+
+def _rm(args: argparse.Namespace, memory: Memory) -> None:
+    deleted = delete_dataset(args.dataset, memory=memory)
+    print(f"Deleted {deleted} version(s) of {split_reference(args.dataset)[0]}")
+
+
+_MARKS = {"added": "+", "removed": "-", "changed": "~"}
+
+
+def _diff(args: argparse.Namespace, memory: Memory) -> None:
+    with memory.connect() as con:
+        old, new = (get_version(con, *split_reference(reference)) for reference in (args.old, args.new))
+        counts = count_changes(con, old, new)
+        rows = version_changes(con, old, new).limit(max(args.limit, 0)).fetchall()
+    print(f"{old.reference} -> {new.reference}: {counts.added:,} added, {counts.removed:,} removed, "
+          f"{counts.changed:,} changed")
+    for change, row in rows:
+        print(_MARKS[change], row)
+
+
+# =============================================================================== query
+
+
+def _query(args: argparse.Namespace, memory: Memory) -> int | None:
+    if args.target.endswith(".py") or Path(args.target).is_file():
+        return _run_script(args.target, args.script_args, memory)
+    if args.script_args:
+        raise DataChainError(f"unexpected arguments {' '.join(args.script_args)!r}: only a script takes arguments")
+    chain = read_dataset(args.target, memory=memory)
+    if args.where is not None:
+        chain = chain.filter(args.where)
+    if args.order_by:
+        chain = chain.order_by(args.order_by, descending=args.desc)
+    if args.select:
+        chain = chain.select(*args.select)
+    chain.show(args.limit)
+    return None
+
+
+def _run_script(script: str, script_args: list[str], memory: Memory) -> int:
+    """Run a script as `python SCRIPT.py` would, with this Data Memory as the default."""
+    path = Path(script)
+    if not path.is_file():
+        raise DataChainError(f"no such script: {script}")
+    os.environ[ROOT_ENV_VAR] = str(memory.root)
+    sys.argv = [str(path), *script_args]
+    sys.path.insert(0, str(path.resolve().parent))
+    try:
+        runpy.run_path(str(path), run_name="__main__")
+    except DataChainError:
+        raise
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except Exception:  # the user's own bug: its traceback is what they need
+        traceback.print_exc()
+        return 1
+    return 0
+
+
+_TOKEN = re.compile(r"""\s*(?:(?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|(?P<op>==|!=|<=|>=|=|<|>)"""
+                    r"""|(?P<word>[^\s=!<>'"]+))""")
+_COMPARISONS: dict[str, Callable[[C, Any], Expr]] = {
+    "==": lambda c, v: c == v, "=": lambda c, v: c == v, "!=": lambda c, v: c != v,
+    "<": lambda c, v: c < v, "<=": lambda c, v: c <= v, ">": lambda c, v: c > v, ">=": lambda c, v: c >= v,
+    "like": lambda c, v: c.like(str(v)), "ilike": lambda c, v: c.ilike(str(v)), "glob": lambda c, v: c.glob(str(v)),
+}  # fmt: skip
+
+
+def parse_where(text: str) -> Expr:
+    """`info.width > 400 and file.path like '%dog%'` -> an Expr; only `COLUMN OP LITERAL` joined by `and`.
+
+    Literals are numbers, quoted strings, true, false or null; nothing is evaluated as code.
+
+    Example:
+        >>> parse_where("info.width>400").text
+        "(C('info.width') > 400)"
+    """
+    tokens = []
+    position = 0
+    for match in _TOKEN.finditer(text):
+        if match.start() != position:
+            break
+        tokens.append((match.lastgroup, match.group(match.lastgroup or 0)))
+        position = match.end()
+    if text[position:].strip():
+        raise argparse.ArgumentTypeError(f"cannot read {text[position:].strip()!r} in {text!r}")
+    clauses: list[Expr] = []
+    for start in range(0, len(tokens), 4):
+        clause = tokens[start:start + 3]
+        joiner = tokens[start + 3] if start + 3 < len(tokens) else None
+        if len(clause) < 3 or clause[0][0] != "word" or clause[1][1].lower() not in _COMPARISONS:
+            raise argparse.ArgumentTypeError(f"expected COLUMN OP VALUE in {text!r}, e.g. 'info.width > 400'")
+        if joiner is not None and joiner[1].lower() != "and":
+            raise argparse.ArgumentTypeError(f"conditions are joined by 'and', not {joiner[1]!r}")
+        clauses.append(_condition(clause[0][1], clause[1][1].lower(), _literal(*clause[2])))
+    if not clauses or len(tokens) % 4 != 3:
+        raise argparse.ArgumentTypeError(f"expected COLUMN OP VALUE [and ...] in {text!r}")
+    condition = clauses[0]
+    for clause in clauses[1:]:
+        condition = condition & clause
+    return condition
+
+
+def _condition(column: str, op: str, value: Any) -> Expr:
+    if value is None and op in ("==", "=", "!="):
+        return C(column).is_null() if op != "!=" else C(column).is_not_null()
+    return _COMPARISONS[op](C(column), value)
+
+
+def _literal(kind: str | None, token: str) -> Any:
+    if kind == "string":
+        return ast.literal_eval(token)  # a quoted string literal and nothing else (the tokenizer made sure)
+    words = {"true": True, "false": False, "null": None, "none": None}
+    if token.lower() in words:
+        return words[token.lower()]
+    for number in (int, float):
+        try:
+            return number(token)
+        except ValueError:
+            pass
+    raise argparse.ArgumentTypeError(f"{token!r} is not a number, true, false or null; quote text: '{token}'")
+
+
+# =============================================================================== kb, skill, gc
+
+
+def _kb_build(args: argparse.Namespace, memory: Memory) -> None:
+    print(build_knowledge_base(args.path, memory=memory, datasets=args.dataset))
+
+
+def _skill_install(args: argparse.Namespace, memory: Memory) -> None:
+    print(f"Installed the {args.target} skill: {install_skill(args.target, local=args.local)}")
+
+
+def _skill_uninstall(args: argparse.Namespace, memory: Memory) -> None:
+    path = uninstall_skill(args.target, local=args.local)
+    print(f"Removed the {args.target} skill: {path}" if path else f"No {args.target} skill was installed there")
+
+
+def _skill_list(args: argparse.Namespace, memory: Memory) -> None:
+    rows = [("TARGET", "SCOPE", "STATUS", "PATH")]
+    rows += [(s.target, s.scope, "installed" if s.installed else "-", str(s.path)) for s in list_skills()]
+    _print_table(rows)
+
+
+def _gc(args: argparse.Namespace, memory: Memory) -> None:
+    report = gc(args.older_than, memory=memory)
+    print(f"Removed {report.checkpoints} checkpoint(s) and {len(report.tables)} orphan table(s)")
+
+
+def _print_table(rows: Sequence[Sequence[str]]) -> None:
+    """Columns padded to their widest cell, the last one left ragged."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)] if rows else []
+    for row in rows:
+        print("  ".join([cell.ljust(width) for cell, width in zip(row, widths)] + [row[-1]]).rstrip())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""Scaling a dataset past one process: its UDF work split into hash shards, each a Dagster step.
+
+Every shard step runs the chain's UDFs on its slice of the input and commits the results as checkpoint parts
+(staging on the Data Memory's disk; shared storage when steps run on several machines). A final step saves the
+union of all shards as one dataset version, reusing those parts, so the save is one short transaction and
+steps running at once never fight over the database. Works with any Dagster executor.
+"""
+
+from collections.abc import Callable
+from typing import Any, Optional
+
+from dagster import AssetKey, AssetsDefinition, DataVersion, In, Nothing, OpExecutionContext, Out, Output, graph_asset, op
+
+from .asset_decorator import ChainFunction, build_chain, run_scope
+from .chain.chain import DataChain
+from .hooks import knowledge_base_hook
+from .memory.names import split_reference
+from .metadata import materialization_metadata
+
+
+def sharded_dataset_asset(
+    name: Optional[str] = None,
+    *,
+    shards: int = 4,
+    description: Optional[str] = None,
+    group_name: str = "datasets",
+    batch_size: Optional[int] = None,
+    prefetch: Optional[int] = None,
+) -> Callable[[ChainFunction], AssetsDefinition]:
+    """Like `@dataset_asset` for a function without inputs, with its UDF work fanned out over `shards` steps.
+
+    Example:
+        >>> @sharded_dataset_asset(shards=4)
+        ... def pets_embeddings() -> dc.DataChain:
+        ...     return dc.read_dataset("pets_images").map(emb=encode)
+    """
+    if shards < 1:
+        raise ValueError("shards must be at least 1")
+
+    def decorator(fn: ChainFunction) -> AssetsDefinition:
+        dataset = name or fn.__name__
+        split_reference(dataset)
+        settings = {"batch_size": batch_size, "parallel": None, "prefetch": prefetch}
+
+        def whole_chain() -> DataChain:
+            return build_chain(fn, dataset, settings, {})
+
+        shard_ops = [_shard_op(dataset, i, shards, whole_chain) for i in range(shards)]
+
+        @op(name=f"{dataset}__save", ins={"shards": In(Nothing)}, out=Out(io_manager_key="dataset_io_manager"),
+            required_resource_keys={"data_memory"})
+        def save_op(context: OpExecutionContext) -> Output[None]:
+            resource = context.resources.data_memory
+            with run_scope(context, resource.memory()):
+                chain = whole_chain()
+                union = chain.shard(0, shards)
+                for i in range(1, shards):
+                    union = union.union(chain.shard(i, shards))
+                record = union.save(dataset).dataset
+                assert record is not None
+                metadata = materialization_metadata(union, record, {}, resource.knowledge_base)
+            return Output(None, metadata=metadata, data_version=DataVersion(f"{record.reference}:{record.chain_hash[:12]}"))
+
+        @graph_asset(name=dataset, description=description or fn.__doc__, group_name=group_name,
+                     kinds={"duckdb", "python"}, hooks={knowledge_base_hook(AssetKey(dataset), dataset)})
+        def _asset() -> Any:
+            return save_op([shard() for shard in shard_ops])
+
+        return _asset
+
+    return decorator
+
+
+def _shard_op(dataset: str, index: int, count: int, whole_chain: Callable[[], DataChain]) -> Any:
+    @op(name=f"{dataset}__shard_{index}", out=Out(Nothing), required_resource_keys={"data_memory"})
+    def _shard(context: OpExecutionContext) -> None:
+        with run_scope(context, context.resources.data_memory.memory()):
+            whole_chain().shard(index, count).checkpoint()
+            context.log.info(f"shard {index + 1}/{count} of {dataset} computed")
+
+    return _shard
+
+

@@ -1,0 +1,1 @@
+"""The demo Dagster project: the reference README's walkthrough as dataset assets (see definitions.defs)."""
