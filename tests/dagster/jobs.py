@@ -34,6 +34,18 @@ def _scaled(name: str, factor: int) -> dg.AssetsDefinition:
     return _build
 
 
+def logged_size(file: dc.File) -> int:
+    with open(os.environ["DC_TEST_CALLS"], "a") as log:
+        log.write(file.path + "\n")
+    time.sleep(0.02)
+    return len(file.read())
+
+
+@dc.dataset_asset(batch_size=10)
+def killable_sizes() -> dc.DataChain:
+    return dc.read_storage(BUCKET).map(size=logged_size)
+
+
 @dc.sharded_dataset_asset(shards=3, batch_size=10)
 def sharded_sizes() -> dc.DataChain:
     return dc.read_storage(BUCKET).map(size=slow_size)
@@ -41,7 +53,7 @@ def sharded_sizes() -> dc.DataChain:
 
 assets = [_dataset("even_sizes", 0), _dataset("odd_sizes", 1), _scaled("double_sizes", 2), _scaled("triple_sizes", 3)]
 defs = dg.Definitions(
-    assets=[*assets, sharded_sizes],
+    assets=[*assets, sharded_sizes, killable_sizes],
     jobs=[dg.define_asset_job("four_at_once", selection=dg.AssetSelection.assets(*assets)),
           dg.define_asset_job("sharded", selection=dg.AssetSelection.assets(sharded_sizes))],
     resources=dc.datachain_resources(knowledge_base=None),

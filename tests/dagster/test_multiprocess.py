@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import dagster as dg
 import pytest
 
 import dagster_datachain as dc
 from dagster_datachain.memory import catalog
 
+REPO = Path(__file__).resolve().parents[2]
 MULTIPROCESS = {"execution": {"config": {"multiprocess": {"max_concurrent": 4}}}}
 
 
@@ -52,3 +60,30 @@ def test_sharded_asset_commits_one_version_from_parallel_shards(bucket, memory):
     rows = dict(dc.read_dataset("sharded_sizes").select("file.path", "size").to_list())
     assert rows == {f"f{i:03d}.bin": i for i in range(60)}
     assert materialization.asset_materialization.metadata["dataset"].value == "sharded_sizes@1.0.0"
+
+
+def test_killed_materialization_resumes_from_checkpoint(bucket, memory, tmp_path):
+    calls = tmp_path / "calls.log"
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "DC_TEST_CALLS": str(calls), "DAGSTER_HOME": str(home)}
+    command = [str(Path(sys.executable).parent / "dagster"), "asset", "materialize", "-m", "tests.dagster.jobs",
+               "--select", "killable_sizes"]
+    process = subprocess.Popen(command, env=env, cwd=REPO, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and (not calls.exists() or len(calls.read_text().split()) < 35):
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)  # the CLI and its step process, mid-batch
+    process.wait()
+    before = len(calls.read_text().split())
+    assert 35 <= before < 60
+    calls.unlink()
+
+    rerun = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    assert "continuing from checkpoint" in rerun.stderr + rerun.stdout
+    redone = calls.read_text().split()
+    assert len(redone) <= 60 - 30  # at least the three batches finished before the kill were kept
+    paths = dc.read_dataset("killable_sizes").to_values("file.path")
+    assert sorted(paths) == [f"f{i:03d}.bin" for i in range(60)]  # every input exactly once
