@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import logging
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -69,7 +70,8 @@ def dataset_asset(
             `context`) are upstream datasets named like the parameter, loaded as lazy chains.
         deps: assets this one depends on without loading them (e.g. a `bucket_asset`).
         batch_size, parallel, prefetch: UDF execution settings applied to the returned chain.
-        partitions_def: Dagster partitions; the function receives `context` to read `context.partition_key`.
+        partitions_def: Dagster partitions; each partition is its own dataset `name.<partition key>` and the
+            function receives `context` to read `context.partition_key`.
         max_row_drop: the row-count check fails when a version has lost more than this fraction of rows.
     """
 
@@ -105,7 +107,8 @@ def dataset_asset(
             memory = resource.memory()
             with run_scope(context, memory):
                 chain = build_chain(fn, dataset, settings, inputs, context if wants_context else None)
-                record = chain.save(dataset).dataset
+                target = partition_dataset(dataset, context.partition_key) if context.has_partition_key else dataset
+                record = chain.save(target).dataset
                 assert record is not None
                 return MaterializeResult(
                     metadata=materialization_metadata(chain, record, inputs, resource.knowledge_base),
@@ -116,6 +119,11 @@ def dataset_asset(
         return _compute
 
     return decorator
+
+
+def partition_dataset(dataset: str, partition_key: str) -> str:
+    """The dataset that holds one partition of a partitioned dataset asset."""
+    return f"{dataset}.{re.sub(r'[^A-Za-z0-9_.-]', '_', partition_key)}"
 
 
 def build_chain(fn: ChainFunction, dataset: str, settings: dict[str, Any], inputs: Mapping[str, DataChain],

@@ -8,6 +8,7 @@ import pandas as pd
 import pyarrow as pa
 from dagster import ConfigurableIOManager, InputContext, MetadataValue, OutputContext
 
+from .asset_decorator import partition_dataset
 from .chain.chain import DataChain
 from .chain.readers import read_arrow, read_dataset, read_pandas
 from .errors import DataChainError
@@ -23,9 +24,15 @@ class DatasetIOManager(ConfigurableIOManager):
 
     def load_input(self, context: InputContext) -> DataChain:
         name = _dataset_name(context.asset_key.path)
+        memory = self.data_memory.memory()
+        if context.has_asset_partitions:  # one dataset per partition: the ones asked for, as one chain
+            chains = [read_dataset(partition_dataset(name, key), memory=memory) for key in context.asset_partition_keys]
+            union = chains[0]
+            for chain in chains[1:]:
+                union = union.union(chain)
+            return union
         version = (context.definition_metadata or {}).get("version")
-        return read_dataset(name, version=None if version in (None, "latest") else str(version),
-                            memory=self.data_memory.memory())
+        return read_dataset(name, version=None if version in (None, "latest") else str(version), memory=memory)
 
     def handle_output(self, context: OutputContext, obj: Any) -> None:
         if obj is None:

@@ -201,3 +201,28 @@ def test_asset_that_returns_no_chain_fails_with_clear_error(memory, tmp_path):
                                 raise_on_error=False)
     failure = next(e for e in result.all_events if e.is_step_failure)
     assert "must return a DataChain, got list" in failure.event_specific_data.error.cause.message
+
+
+def test_partitions_are_datasets_of_their_own_and_downstream_reads_their_union(memory, tmp_path, notes):
+    breeds = dg.StaticPartitionsDefinition(["short", "long"])
+
+    @dc.dataset_asset(partitions_def=breeds)
+    def by_length(context) -> dc.DataChain:
+        chain = dc.read_storage(str(notes)).map(measure=measure)
+        words = dc.C("measure.words")
+        return chain.filter(words <= 6 if context.partition_key == "short" else words > 6)
+
+    @dc.dataset_asset()
+    def all_lengths(by_length: dc.DataChain) -> dc.DataChain:
+        return by_length.select("file", "measure")
+
+    with dg.instance_for_test() as instance:
+        res = resources(memory, tmp_path)
+        for key in ("short", "long"):
+            assert dg.materialize([by_length], instance=instance, resources=res, partition_key=key).success
+        dg.materialize([by_length, all_lengths], instance=instance, resources=res, selection=[all_lengths])
+        long_event = instance.get_latest_materialization_event(dg.AssetKey("by_length")).asset_materialization
+    assert dc.read_dataset("by_length.short").count() == 6
+    assert dc.read_dataset("by_length.long").count() == 6
+    assert long_event.metadata["dataset"].value == "by_length.long@1.0.0"
+    assert dc.read_dataset("all_lengths").count() == 12
