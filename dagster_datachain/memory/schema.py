@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import types
 import typing
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Literal, Union
 
 import pyarrow as pa
@@ -191,20 +191,21 @@ def to_arrow_schema(schema: Schema) -> pa.Schema:
     return pa.schema([pa.field(name, to_arrow_type(spec)) for name, spec in schema.items()])
 
 
+_ARROW_SCALAR_KINDS: list[tuple[Callable[[pa.DataType], bool], Kind]] = [
+    (pa.types.is_boolean, "bool"),
+    (pa.types.is_integer, "int"),
+    (lambda t: pa.types.is_floating(t) or pa.types.is_decimal(t), "float"),
+    (pa.types.is_timestamp, "datetime"),
+    (pa.types.is_date, "date"),
+    (lambda t: pa.types.is_binary(t) or pa.types.is_large_binary(t), "bytes"),
+]
+
+
 def spec_from_arrow(arrow_type: pa.DataType, name: str = "") -> TypeSpec:
     """Describe an Arrow type (from a file, a DataFrame or a DuckDB result) as a TypeSpec."""
-    if pa.types.is_boolean(arrow_type):
-        return TypeSpec(kind="bool")
-    if pa.types.is_integer(arrow_type):
-        return TypeSpec(kind="int")
-    if pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type):
-        return TypeSpec(kind="float")
-    if pa.types.is_timestamp(arrow_type):
-        return TypeSpec(kind="datetime")
-    if pa.types.is_date(arrow_type):
-        return TypeSpec(kind="date")
-    if pa.types.is_binary(arrow_type) or pa.types.is_large_binary(arrow_type):
-        return TypeSpec(kind="bytes")
+    for matches, kind in _ARROW_SCALAR_KINDS:
+        if matches(arrow_type):
+            return TypeSpec(kind=kind)
     if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type) or pa.types.is_fixed_size_list(arrow_type):
         return TypeSpec(kind="list", item=spec_from_arrow(arrow_type.value_type))
     if pa.types.is_struct(arrow_type):

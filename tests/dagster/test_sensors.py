@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 import dagster_datachain as dc
 
@@ -23,16 +24,21 @@ def definitions(folder: Path, memory: dc.Memory, tmp_path: Path):
     return defs, sensor, bucket, files
 
 
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    bucket = tmp_path / "bucket"
+    bucket.mkdir()
+    (bucket / "a.txt").write_text("a")
+    return bucket
+
+
 def tick(sensor: dg.SensorDefinition, defs: dg.Definitions, instance: dg.DagsterInstance, cursor: str | None):
     context = dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs,
                                       resources={"data_memory": defs.resources["data_memory"]})
     return sensor.evaluate_tick(context)
 
 
-def test_sensor_requests_runs_only_when_files_change(memory, tmp_path):
-    folder = tmp_path / "bucket"
-    folder.mkdir()
-    (folder / "a.txt").write_text("a")
+def test_sensor_requests_runs_only_when_files_change(memory, tmp_path, folder):
     defs, sensor, bucket, files = definitions(folder, memory, tmp_path)
     with dg.instance_for_test() as instance:
         first = tick(sensor, defs, instance, None)
@@ -57,10 +63,7 @@ def test_sensor_requests_runs_only_when_files_change(memory, tmp_path):
         assert len({first.cursor, added.cursor, changed.cursor, deleted.cursor}) == 4
 
 
-def test_cursor_survives_a_restart_and_listing_lives_in_data_memory(memory, tmp_path):
-    folder = tmp_path / "bucket"
-    folder.mkdir()
-    (folder / "a.txt").write_text("a")
+def test_cursor_survives_a_restart_and_listing_lives_in_data_memory(memory, tmp_path, folder):
     defs, sensor, _, _ = definitions(folder, memory, tmp_path)
     with dg.instance_for_test() as instance:
         cursor = tick(sensor, defs, instance, None).cursor
@@ -70,10 +73,7 @@ def test_cursor_survives_a_restart_and_listing_lives_in_data_memory(memory, tmp_
     assert dc.read_storage(str(folder)).count() == 1  # the per-file listing is in Data Memory
 
 
-def test_bucket_data_version_marks_dataset_stale(memory, tmp_path):
-    folder = tmp_path / "bucket"
-    folder.mkdir()
-    (folder / "a.txt").write_text("a")
+def test_bucket_data_version_marks_dataset_stale(memory, tmp_path, folder):
     defs, sensor, bucket, files = definitions(folder, memory, tmp_path)
     with dg.instance_for_test() as instance:
         first = tick(sensor, defs, instance, None)
