@@ -70,7 +70,7 @@ class UDF:
     @property
     def signature_key(self) -> str:
         """What a checkpoint depends on: kind, inputs, outputs, setup names — not the function body."""
-        outputs = {k: v.model_dump() for k, v in self.output.items()}
+        outputs = {k: v.model_dump(exclude={"description"}) for k, v in self.output.items()}  # docstrings may change
         return f"{self.kind}|{self.name}|{[(p.arg, p.column) for p in self.params]}|{self.setup_args}|{outputs}"
 
     def output_row(self, value: Any, row_label: str | None) -> dict[str, Any]:
@@ -151,10 +151,19 @@ def make_udf(
         name=name,
         params=tuple(resolved),
         setup_args=setup_args,
-        output=_output_schema(name, kind, output_name, output, hints.get("return", inspect.Signature.empty)),
+        output=_described(_output_schema(name, kind, output_name, output, hints.get("return", inspect.Signature.empty)),
+                          func),
         code_hash=code_hash(func),
         partition_by=tuple(partition_by),
     )
+
+
+def _described(schema: Schema, func: Callable[..., Any]) -> Schema:
+    """Outputs without a description of their own take the first line of the function's docstring."""
+    doc = (inspect.getdoc(func) or "").strip().split("\n")[0]
+    if not doc:
+        return schema
+    return {n: s if s.description else s.model_copy(update={"description": doc}) for n, s in schema.items()}
 
 
 def _hints(func: Callable[..., Any]) -> dict[str, Any]:

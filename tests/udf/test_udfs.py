@@ -543,3 +543,15 @@ def test_a_checkpoint_is_not_reused_when_the_input_changed(images, memory):
 def list_versions_of(memory, name):
     with memory.connect() as con:
         return list_versions(con, name)
+
+
+def test_udf_docstring_describes_its_output_column(memory):
+    def area(width: int, height: int) -> int:
+        """Pixel count of the image.
+
+        Longer explanation that stays out of the schema."""
+        return width * height
+
+    chain = dc.read_values(width=[2], height=[3]).map(area=area).save("areas")
+    assert chain.schema["area"].description == "Pixel count of the image."
+    assert chain.to_values("area") == [6]
