@@ -6,11 +6,13 @@ DuckDB lets one process at a time open a database file. Compute never holds it: 
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import random
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -46,11 +48,19 @@ class Memory:
         [(1,)]
     """
 
-    def __init__(self, root: str | os.PathLike[str] | None = None, lock_timeout: float = 300.0) -> None:
+    def __init__(self, root: str | os.PathLike[str] | None = None, lock_timeout: float = 300.0,
+                 linger: float = 1.0) -> None:
         self.root = resolve_root(root)
         self.lock_timeout = lock_timeout
+        self.linger = linger
         self._ready = False
         self._local = threading.local()
+        self._guard = threading.Lock()
+        self._base: duckdb.DuckDBPyConnection | None = None
+        self._base_pid = 0
+        self._users = 0
+        self._closer: threading.Timer | None = None
+        _open_memories.add(self)
 
     def __repr__(self) -> str:
         return f"Memory({str(self.root)!r})"
@@ -69,18 +79,64 @@ class Memory:
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection to the Data Memory file for the length of the block (re-entrant within a thread)."""
+        """A connection to the Data Memory file for the length of the block (re-entrant within a thread).
+
+        The database stays open for `linger` seconds after the last block ends, so a burst of operations
+        shares a warm cache; then the file is released for other processes.
+        """
         current = getattr(self._local, "con", None)
         if current is not None:
             yield current
             return
-        con = self._open()
+        con = self._acquire()
         self._local.con = con
         try:
             yield con
         finally:
             self._local.con = None
             con.close()
+            self._release()
+
+    def _acquire(self) -> duckdb.DuckDBPyConnection:
+        with self._guard:
+            if self._closer is not None:
+                self._closer.cancel()
+                self._closer = None
+            if self._base is None or self._base_pid != os.getpid():  # a forked child opens its own
+                self._base, self._base_pid = self._open(), os.getpid()
+            self._users += 1
+            return self._base.cursor()
+
+    def _release(self) -> None:
+        with self._guard:
+            self._users -= 1
+            if self._users or self._base is None:
+                return
+            if self.linger <= 0:
+                self._close_base()
+                return
+            self._closer = threading.Timer(self.linger, self._close_if_idle)
+            self._closer.daemon = True
+            self._closer.start()
+
+    def _close_if_idle(self) -> None:
+        with self._guard:
+            if not self._users:
+                self._close_base()
+
+    def _close_base(self) -> None:
+        if self._base is not None and self._base_pid == os.getpid():
+            self._base.close()
+        self._base = None
+
+    def close(self) -> None:
+        """Release the database file now (it is also released `linger` seconds after the last use)."""
+        with self._guard:
+            if self._closer is not None:
+                self._closer.cancel()
+                self._closer = None
+            if not self._users:
+                self._close_base()
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -121,6 +177,15 @@ class Memory:
 
 
 _default: dict[Path, Memory] = {}
+_open_memories: weakref.WeakSet[Memory] = weakref.WeakSet()
+
+
+@atexit.register
+def _release_all() -> None:
+    """Close lingering databases before the interpreter exits (DuckDB's threads must not outlive it)."""
+    for memory in list(_open_memories):
+        memory.close()
+
 _current: ContextVar[Memory | None] = ContextVar("dagster_datachain_memory", default=None)
 
 

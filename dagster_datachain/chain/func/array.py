@@ -38,5 +38,6 @@ def _distance(sql_name: str, label: str, left: Any, right: Any) -> Expr:
 
 
 def _vector(value: Any) -> str | Expr:
-    """Column names and Exprs pass through; a list (or array) of numbers becomes a literal vector."""
-    return value if isinstance(value, (str, Expr)) else lift([float(x) for x in value])
+    """Column names and Exprs pass through; a list (or array) of numbers becomes a FLOAT[] literal, the type
+    `list[float]` columns are stored as, so DuckDB compares without casting every row."""
+    return value if isinstance(value, (str, Expr)) else lift([float(x) for x in value]).cast("FLOAT[]")
