@@ -26,7 +26,10 @@ from .expr import resolve_column
 
 @dataclass(frozen=True)
 class DeltaSpec:
-    """Which columns identify an input item (`on`) and which columns tell that it changed (`compare`)."""
+    """Which columns identify an input item (`on`) and which columns tell that it changed (`compare`).
+
+    Items are matched with hash joins on these columns (`USING`), so NULL keys never match.
+    """
 
     on: tuple[str, ...]
     compare: tuple[str, ...] = ()
@@ -86,20 +89,6 @@ class DeltaPlan:
                 f" · {self.deleted:,} deleted")
 
 
-def _matches(names: list[str]) -> Callable[[object, object], duckdb.Expression]:
-    """A join condition on same-named columns that treats two NULLs as equal."""
-
-    def condition(left: object, right: object) -> duckdb.Expression:
-        result = None
-        for n in names:
-            a, b = left[n], right[n]  # type: ignore[index]
-            term = duckdb.coalesce(a == b, a.isnull() & b.isnull())
-            result = term if result is None else result & term
-        return result  # type: ignore[return-value]
-
-    return condition
-
-
 # ----------------------------------------------------------------------------- storage sources
 
 
@@ -121,17 +110,17 @@ def plan_storage(con: duckdb.DuckDBPyConnection, current: duckdb.DuckDBPyRelatio
         return None  # the previous version was saved without delta: nothing reliable to compare with
     now = current.select(*spec.identity(schema))
     seen = con.table(table).filter(visible_at(previous.seq)).select(*[col(n) for n in names])
-    fresh = now.join(seen, _matches(names), how="anti").to_arrow_table()
-    gone = seen.join(now, _matches(names), how="anti").to_arrow_table()
+    fresh = now.join(seen, names, how="anti").to_arrow_table()
+    gone = seen.join(now, names, how="anti").to_arrow_table()
     keys = spec.key_names()
     fresh_rel, gone_rel = con.from_arrow(fresh), con.from_arrow(gone)
-    changed = fresh_rel.join(gone_rel, _matches(keys), how="semi").aggregate([fn("count")]).fetchall()[0][0]
+    changed = fresh_rel.join(gone_rel, keys, how="semi").aggregate([fn("count")]).fetchall()[0][0]
     total = now.aggregate([fn("count")]).fetchall()[0][0]
     fresh_keys = fresh.select(keys)
 
     def restrict(con: duckdb.DuckDBPyConnection, rel: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
         marked = rel.select("*", *spec.identity(schema, with_compare=False))
-        kept = marked.join(con.from_arrow(fresh_keys), _matches(keys), how="semi")
+        kept = marked.join(con.from_arrow(fresh_keys), keys, how="semi")
         return kept.select(duckdb.star(exclude=keys))
 
     digest = hashlib.sha256(repr(fresh.to_pydict()).encode()).hexdigest()[:16]
@@ -185,7 +174,7 @@ def plan_dataset(con: duckdb.DuckDBPyConnection, old: VersionRecord, new: Versio
 
     removed_rel = con.from_arrow(removed)
     added_keys = rows.filter(added_cond).select(*spec.identity(schema, with_compare=False))
-    changed = removed_rel.join(added_keys, _matches(spec.key_names()), how="semi").aggregate(
+    changed = removed_rel.join(added_keys, spec.key_names(), how="semi").aggregate(
         [fn("count")]).fetchall()[0][0]
     return DeltaPlan(restrict, removed, new=added_count - changed, changed=changed,
                      deleted=removed.num_rows - changed, unchanged=new.row_count - added_count,

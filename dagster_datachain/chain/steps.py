@@ -343,14 +343,11 @@ class Subtract(Step):
         return [self.other]
 
     def apply(self, rel: duckdb.DuckDBPyRelation, schema: Schema, compiler: Compiler) -> duckdb.DuckDBPyRelation:
-        left_keys = [resolve_column(k, schema) for k in self.on]
-        right_keys = [resolve_column(k, self.other.schema).alias(f"_dc_rk{i}") for i, k in enumerate(self.right_on)]
-        right = compiler.relation(self.other).select(*right_keys)
-        condition = None
-        for i, key in enumerate(left_keys):
-            term = duckdb.coalesce(key == col(f"_dc_rk{i}"), key.isnull() & col(f"_dc_rk{i}").isnull())
-            condition = term if condition is None else condition & term
-        return rel.join(right, condition, how="anti")
+        names = [f"_dc_k{i}" for i in range(len(self.on))]
+        left = rel.select("*", *[resolve_column(k, schema).alias(n) for k, n in zip(self.on, names, strict=True)])
+        right = compiler.relation(self.other).select(
+            *[resolve_column(k, self.other.schema).alias(n) for k, n in zip(self.right_on, names, strict=True)])
+        return left.join(right, names, how="anti").select(star(exclude=names))  # a hash join on the keys
 
 
 @dataclass(eq=False)
