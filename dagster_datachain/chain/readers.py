@@ -67,7 +67,9 @@ def read_storage(
     Credentials come from the environment and the client's usual profiles, or from `client_config` and
     keyword storage options (`endpoint_url=`, `key=`, `secret=`, `token=`, `connection_string=`,
     `version_aware=True` to list every object version, ...): they stay in this process, never in Data Memory.
-    Options given here replace those registered earlier for the same bucket.
+    Options given here replace those registered earlier for the same bucket. A store that stops answering
+    fails with a `StorageError` after the client's own timeouts and retries, which the options also set
+    (s3: `config_kwargs={"read_timeout": 5}`, gs: `requests_timeout=5`, az: `read_timeout=5, retry_total=2`).
 
     Example:
         >>> chain = read_storage("images/**/*.jpg", type="image")

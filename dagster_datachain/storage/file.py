@@ -5,17 +5,18 @@ from __future__ import annotations
 import io
 import posixpath
 import shutil
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, ClassVar, Iterator, Literal
+from typing import IO, Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
 from ..errors import StorageError
 from .filesystem import filesystem_for, parse_uri, storage_error
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class File(BaseModel):
@@ -98,7 +99,12 @@ class File(BaseModel):
         fs = filesystem_for(self.source)
         path = self.get_fs_path()
         # the listed version is read when the filesystem lists versions (`version_aware=True`), else the latest
-        pinned = {"version_id": self.version} if self.version and getattr(fs, "version_aware", False) else {}
+        pinned = {}
+        if self.version and getattr(fs, "version_aware", False):
+            if parse_uri(self.source + "/").protocol == "gs":
+                path = f"{path}#{self.version}"  # gcsfs reads a generation named in the path (not generation=)
+            else:
+                pinned["version_id"] = self.version  # s3fs, adlfs
         try:
             handle = fs.open(path, mode, **pinned)
         except Exception as exc:  # whatever the client library raises, at the network boundary
@@ -142,7 +148,7 @@ class TextFile(File):
 
     _schema_display: ClassVar[str] = "TextFile@v1"
 
-    def read(self) -> str:  # type: ignore[override]
+    def read(self) -> str:
         return self.read_text()
 
 

@@ -23,7 +23,7 @@ _GLOB_CHARS = re.compile(r"[*?\[{]")
 # URI scheme -> the canonical scheme sources are stored under (one listing for az:// and abfs://)
 _CLOUD_PROTOCOLS = {"s3": "s3", "gs": "gs", "gcs": "gs", "az": "az", "abfs": "az", "abfss": "az", "memory": "memory"}
 _PACKAGES = {"s3": "s3fs", "gs": "gcsfs", "az": "adlfs"}
-_ANONYMOUS = {"s3": {"anon": True}, "gs": {"token": "anon"}, "az": {"anon": True}}
+_ANONYMOUS: dict[str, dict[str, Any]] = {"s3": {"anon": True}, "gs": {"token": "anon"}, "az": {"anon": True}}
 _SECRET_OPTION = re.compile(r"key|secret|token|password|credential|connection_string|sas|signature", re.IGNORECASE)
 _MIN_SECRET_LENGTH = 8  # shorter values ("anon", "true") are not secrets and would garble messages
 
@@ -202,7 +202,7 @@ def filesystem_for(source: str) -> fsspec.AbstractFileSystem:
     except ImportError as exc:
         raise StorageError(
             f"reading {protocol}:// needs the '{_PACKAGES.get(protocol, protocol)}' package: "
-            "pip install 'dagster_datachain[cloud]'",
+            f"pip install {_PACKAGES.get(protocol, protocol)}",
             uri=source,
         ) from exc
     except (TypeError, ValueError) as exc:
@@ -211,8 +211,8 @@ def filesystem_for(source: str) -> fsspec.AbstractFileSystem:
 
 # ----------------------------------------------------------------------------- failures
 
-# exception class names (anywhere in the MRO) -> what went wrong; names, not imports, so that no optional
-# client library is needed to recognise its errors
+# exception class names (anywhere in the MRO) -> what went wrong; names, not imports, so that no client
+# library is imported only to recognise its errors
 _FAILURE_KINDS = (
     ({"FileNotFoundError", "ResourceNotFoundError", "NoSuchBucket", "NoSuchKey"}, "not found"),
     ({"PermissionError", "ClientAuthenticationError", "NoCredentialsError", "GoogleAuthError"},
@@ -234,8 +234,9 @@ def storage_error(action: str, uri: str, exc: BaseException) -> StorageError:
     """
     if isinstance(exc, StorageError):
         return exc
-    detail = " ".join(str(exc).split()) or type(exc).__name__
-    message = f"cannot {action} {uri}: {_failure_kind(exc)} ({type(exc).__name__}: {detail[:300]})"
+    lines = str(exc).strip().splitlines()  # Azure appends request ids and the XML answer on further lines
+    detail = lines[0][:300] if lines else type(exc).__name__
+    message = f"cannot {action} {uri}: {_failure_kind(exc)} ({type(exc).__name__}: {detail})"
     return StorageError(redact(message, uri), uri=uri)
 
 

@@ -13,7 +13,7 @@ import hashlib
 import logging
 import time
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import fsspec
@@ -49,9 +49,9 @@ class PrefixListing:
         True
     """
 
-    def __init__(self, uri: StorageURI, page_size: int = LISTING_PAGE_SIZE) -> None:
+    def __init__(self, uri: StorageURI, page_size: int | None = None) -> None:
         self.uri = uri
-        self.page_size = page_size
+        self.page_size = page_size or LISTING_PAGE_SIZE
         self.file_count = 0
         self.total_size = 0
         self._digest = 0
@@ -97,7 +97,7 @@ class PrefixListing:
         return page
 
 
-def list_prefix(uri: StorageURI, page_size: int = LISTING_PAGE_SIZE) -> PrefixListing:
+def list_prefix(uri: StorageURI, page_size: int | None = None) -> PrefixListing:
     """List every object under `uri.prefix` (recursively), as pages of File rows relative to `uri.source`."""
     return PrefixListing(uri, page_size)
 
@@ -146,7 +146,7 @@ def _entry_pages(fs: fsspec.AbstractFileSystem, uri: StorageURI, page_size: int)
 def _walk_pages(fs: fsspec.AbstractFileSystem, root: str) -> Iterator[Entries]:
     """One page per directory, through fsspec's generic walk."""
     for _, _, files in fs.walk(root, detail=True):
-        yield list(files.values())  # type: ignore[union-attr]
+        yield list(files.values())
 
 
 def _drive(fs: Any, pages: AsyncIterator[Entries]) -> Iterator[Entries]:
@@ -198,8 +198,13 @@ async def _azure_pages(fs: Any, root: str, versions: bool, page_size: int) -> As
     """adlfs: the container's list_blobs pages, entries shaped by adlfs."""
     container, prefix = _split(root)
     include = ["metadata", "versions"] if versions else ["metadata"]
+    # adlfs applies its timeouts to transfers only; listings get them too, and `retry_total` if given
+    per_call = dict(getattr(fs, "_timeout_kwargs", {}))
+    if "retry_total" in fs.storage_options:
+        per_call["retry_total"] = fs.storage_options["retry_total"]
     async with fs.service_client.get_container_client(container) as client:
-        blobs = client.list_blobs(name_starts_with=prefix or None, include=include, results_per_page=page_size)
+        blobs = client.list_blobs(name_starts_with=prefix or None, include=include, results_per_page=page_size,
+                                  **per_call)
         async for page in blobs.by_page():
             yield await fs._details([blob async for blob in page])
 
@@ -214,7 +219,7 @@ def _entry_name(info: dict[str, Any]) -> str:
     """The object's fsspec path, without the `?versionId=` s3fs appends in versioned listings."""
     name = str(info.get("name", ""))
     suffix = f"?versionId={info.get('VersionId')}"
-    return name[: -len(suffix)] if name.endswith(suffix) else name
+    return name.removesuffix(suffix)
 
 
 def _relative(fs_path: str, source_root: str) -> str:
@@ -247,7 +252,7 @@ def _as_datetime(value: Any) -> datetime:
     if value is None:
         return EPOCH
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(float(value), tz=timezone.utc)
+        return datetime.fromtimestamp(float(value), tz=UTC)
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
