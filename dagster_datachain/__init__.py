@@ -38,6 +38,7 @@ from .errors import (
     StorageError,
     UDFError,
 )
+from .kb import build_knowledge_base
 from .memory.store import Memory
 from .storage.file import File, ImageFile, TextFile
 
@@ -83,6 +84,7 @@ __all__ = [
     "TextFile",
     "UDFError",
     "bucket_asset",
+    "build_knowledge_base",
     "bucket_sensor",
     "datachain_resources",
     "dataset_asset",

@@ -35,10 +35,18 @@ from .memory.catalog import get_version, list_versions
 from .memory.config import ROOT_ENV_VAR
 from .memory.names import split_reference
 from .memory.store import Memory, get_memory
-from .storage.filesystem import filesystem_for, parse_uri, register_storage_options
+from .storage.filesystem import (
+    StorageURI,
+    client_options,
+    filesystem_for,
+    parse_uri,
+    register_storage_options,
+    storage_error,
+)
 from .storage.listing import list_prefix
 
 PROG = "dagster-datachain"
+_GLOB = re.compile(r"[*?\[]")
 CHUNK = 1 << 20
 
 Command = Callable[[argparse.Namespace, Memory], int | None]
@@ -51,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         stream=sys.stderr)
     try:
         return args.command(args, get_memory(args.root)) or 0
-    except DataChainError as exc:
+    except (DataChainError, OSError) as exc:  # a user's or an environment's error, not a bug: no traceback
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -71,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     sub = command("ls", _ls, "List the files and folders directly under a storage URI, with sizes and dates.")
-    sub.add_argument("uri", help="local path, file://, s3://, gs:// or az:// URI")
+    sub.add_argument("uri", help="local path, file://, s3://, gs:// or az:// URI; globs (*, ?, [...]) allowed")
     sub.add_argument("--anon", action="store_true", help="no credentials (public buckets)")
 
     sub = command("du", _du, "Count the files under a storage URI and add up their sizes.")
@@ -97,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("rm", _rm, "Delete one version of a dataset (NAME@VERSION) or all of them (NAME).")
     sub.add_argument("dataset", metavar="NAME[@VERSION]")
 
-    sub = command("diff", _diff, "Rows added, removed and changed (same file, other values) between two versions.")
+    sub = command("diff", _diff, "Rows added, changed (same file, other values) and removed between two versions.")
     sub.add_argument("old", metavar="NAME@A")
     sub.add_argument("new", metavar="NAME@B")
     sub.add_argument("--limit", type=int, default=20, help="changed rows to print (default 20; 0: counts only)")
@@ -141,8 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _ls(args: argparse.Namespace, memory: Memory) -> None:
     fs, path = _storage(args.uri, args.anon)
-    with _storage_errors(args.uri):
-        entries = sorted(fs.ls(path, detail=True), key=lambda e: str(e["name"]))
+    with _storage_errors("list", args.uri):
+        found = fs.glob(path, detail=True).values() if _GLOB.search(path) else fs.ls(path, detail=True)
+        entries = sorted(found, key=lambda e: str(e["name"]))
     rows = []
     for entry in entries:
         folder = entry.get("type") == "directory"
@@ -154,17 +163,16 @@ def _ls(args: argparse.Namespace, memory: Memory) -> None:
 
 
 def _du(args: argparse.Namespace, memory: Memory) -> None:
-    uri = parse_uri(args.uri)
-    if args.anon and not uri.is_local:
-        register_storage_options(uri.source, {"anon": True})
-    listing = list_prefix(uri)
+    listing = list_prefix(_parsed(args.uri, args.anon))
+    for _ in listing:  # pages; a long listing logs its progress
+        pass
     print(f"{human_size(listing.total_size)}\t{listing.file_count:,} files\t{args.uri}")
 
 
 def _cp(args: argparse.Namespace, memory: Memory) -> None:
     src_fs, src = _storage(args.src, args.anon)
     dst_fs, dst = _storage(args.dst, False)
-    with _storage_errors(args.src):
+    with _storage_errors("read", args.src):
         folder = src_fs.isdir(src)
         if folder and not args.recursive:
             raise StorageError(f"{args.src} is a folder: add -r to copy what is under it", uri=args.src)
@@ -174,7 +182,7 @@ def _cp(args: argparse.Namespace, memory: Memory) -> None:
     pairs = [(path, f"{dst.rstrip('/')}/{path[len(base):].lstrip('/')}" if into else dst) for path, _ in sources]
     total = sum(int(info.get("size") or 0) for _, info in sources)
     with tqdm(total=total, unit="B", unit_scale=True, desc="cp", disable=None, file=sys.stderr) as bar, \
-            _storage_errors(args.dst):
+            _storage_errors("copy to", args.dst):
         for source, target in pairs:
             dst_fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
             with src_fs.open(source, "rb") as reader, dst_fs.open(target, "wb") as writer:
@@ -189,22 +197,24 @@ def _storage(uri: str, anon: bool) -> tuple[fsspec.AbstractFileSystem, str]:
     scheme, separator, rest = uri.partition("://")
     if not separator or scheme == "file":
         return fsspec.filesystem("file"), str(Path(rest if separator else uri).expanduser().resolve())
-    source = parse_uri(uri).source
-    if anon:
-        register_storage_options(source, {"anon": True})
-    return filesystem_for(source), rest
+    return filesystem_for(_parsed(uri, anon).source), rest
+
+
+def _parsed(uri: str, anon: bool) -> StorageURI:
+    """The parsed URI, its bucket registered for anonymous access when asked."""
+    parsed = parse_uri(uri)
+    if anon and not parsed.is_local:
+        register_storage_options(parsed.source, client_options(parsed.protocol, anon=True))
+    return parsed
 
 
 @contextmanager
-def _storage_errors(uri: str) -> Iterator[None]:
-    """fsspec's errors as StorageError naming the URI."""
+def _storage_errors(action: str, uri: str) -> Iterator[None]:
+    """Whatever the storage client raises, as a StorageError naming the URI (and no secret)."""
     try:
         yield
-    except StorageError:
-        raise
-    except (OSError, ValueError) as exc:
-        raise StorageError(f"{uri}: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}",
-                           uri=uri) from exc
+    except Exception as exc:  # the network boundary: client libraries raise their own types
+        raise storage_error(action, uri, exc) from exc
 
 
 def _modified(entry: dict[str, Any]) -> datetime | None:
@@ -253,8 +263,8 @@ def _diff(args: argparse.Namespace, memory: Memory) -> None:
         old, new = (get_version(con, *split_reference(reference)) for reference in (args.old, args.new))
         counts = count_changes(con, old, new)
         rows = version_changes(con, old, new).limit(max(args.limit, 0)).fetchall()
-    print(f"{old.reference} -> {new.reference}: {counts.added:,} added, {counts.removed:,} removed, "
-          f"{counts.changed:,} changed")
+    print(f"{old.reference} -> {new.reference}: {counts.added:,} added, {counts.changed:,} changed, "
+          f"{counts.removed:,} removed")
     for change, row in rows:
         print(_MARKS[change], row)
 

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
 from pydantic import BaseModel
 
 from ..memory.store import Memory, get_memory
-from ..storage.filesystem import storage_options_for
-from .graph import KnowledgeGraph
+from .graph import INDEX, KnowledgeGraph
 from .pages import page_writers
-from .safety import inside, option_secrets, redact
+from .safety import inside, redact
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +44,8 @@ def build_knowledge_base(
     """Write the Knowledge Base (`index.md`, `datasets/<name>.md`, `buckets/<scheme>/<bucket>.md`) from Data Memory.
 
     Two builds from the same Data Memory write the same bytes; pages of deleted datasets are removed. With
-    `datasets=`, only the pages that mention those datasets are rewritten (their own, their lineage
-    neighbours', their buckets' and the index), plus any page missing on disk.
+    `datasets=` (after saving those datasets), only the pages that mention them are rendered: their own, their
+    lineage neighbours', their buckets' and the index; unless a page is new or gone, which rewrites all.
 
     Example:
         >>> import dagster_datachain as dc
@@ -52,17 +53,21 @@ def build_knowledge_base(
     """
     memory = get_memory(memory)
     root = Path(path)
+    existing = _pages_on_disk(root)
     with memory.connect() as con:
         graph = KnowledgeGraph.load(con)
         writers = page_writers(con, graph)
-        wanted = set(writers) if datasets is None else graph.affected(datasets) | {
-            page for page in writers if not (root / page).is_file()}
+        # a page appearing or going can change links and joins anywhere: then everything is rewritten
+        full = datasets is None or set(writers) != existing
+        wanted = set(writers) if full else graph.affected(datasets)
         texts = {page: writers[page]() for page in sorted(wanted)}
-    secrets = {s for source in graph.buckets for s in option_secrets(storage_options_for(source))}
-    written = [page for page, text in texts.items() if _write(root, page, redact(text, secrets))]
-    removed = _remove_stale(root, set(writers))
+    written = [page for page, text in texts.items() if _write(root, page, redact(text, graph.buckets))]
+    removed = sorted(existing - set(writers))
+    for page in removed:
+        inside(root, page).unlink(missing_ok=True)  # a concurrent build may have removed it
+    _remove_empty_folders(root)
     report = KnowledgeBaseReport(path=str(root), written=written, unchanged=len(texts) - len(written), removed=removed)
-    logger.info("Knowledge Base %s", report)
+    logger.debug("Knowledge Base %s", report)
     return report
 
 
@@ -73,25 +78,26 @@ def _write(root: Path, page: str, text: str) -> bool:
     if target.is_file() and target.read_bytes() == data:
         return False
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.tmp")
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")  # builds may race
     temporary.write_bytes(data)
     os.replace(temporary, target)
     return True
 
 
-def _remove_stale(root: Path, pages: set[str]) -> list[str]:
-    """Delete generated pages no dataset or bucket has any more, and the folders they leave empty."""
-    removed: list[str] = []
+def _pages_on_disk(root: Path) -> set[str]:
+    """The generated pages a previous build left (symbolic links are never ours)."""
+    pages = {INDEX} if (root / INDEX).is_file() else set()
+    for folder in PAGE_FOLDERS:
+        if (root / folder).is_dir() and not (root / folder).is_symlink():
+            pages.update(p.relative_to(root).as_posix() for p in (root / folder).rglob("*.md") if not p.is_symlink())
+    return pages
+
+
+def _remove_empty_folders(root: Path) -> None:
     for folder in PAGE_FOLDERS:
         base = root / folder
-        if not base.is_dir() or base.is_symlink():
-            continue
-        for file in sorted(base.rglob("*.md")):
-            page = file.relative_to(root).as_posix()
-            if page not in pages and not file.is_symlink():
-                inside(root, page).unlink()
-                removed.append(page)
-        for directory in sorted((d for d in base.rglob("*") if d.is_dir()), reverse=True):
-            if not any(directory.iterdir()):
-                directory.rmdir()
-    return removed
+        if base.is_dir() and not base.is_symlink():
+            for directory in sorted((d for d in base.rglob("*") if d.is_dir()), reverse=True):
+                if not any(directory.iterdir()):
+                    with contextlib.suppress(OSError):  # another build may be writing into it right now
+                        directory.rmdir()

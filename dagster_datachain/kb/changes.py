@@ -34,10 +34,11 @@ def file_key(schema: Schema) -> str | None:
     return None
 
 
-def version_changes(con: duckdb.DuckDBPyConnection, old: VersionRecord, new: VersionRecord) -> duckdb.DuckDBPyRelation:
+def version_changes(con: duckdb.DuckDBPyConnection, old: VersionRecord,
+                    new: VersionRecord) -> duckdb.DuckDBPyRelation:
     """Rows `(change, row)`: `added` and `changed` rows as in `new`, `removed` rows as in `old`; rows as JSON."""
-    return con.sql(f"{_compare(old, new)} SELECT change, v AS row FROM changes WHERE v IS NOT NULL ORDER BY change, k, v",
-                   params={"old": old.seq, "new": new.seq})
+    sql = f"{_compare(old, new)} SELECT change, v AS row FROM changes WHERE v IS NOT NULL ORDER BY change, k, v"
+    return con.sql(sql, params={"old": old.seq, "new": new.seq})
 
 
 def count_changes(con: duckdb.DuckDBPyConnection, old: VersionRecord | None, new: VersionRecord) -> ChangeCounts:
@@ -51,15 +52,17 @@ def count_changes(con: duckdb.DuckDBPyConnection, old: VersionRecord | None, new
 
 
 def _compare(old: VersionRecord, new: VersionRecord) -> str:
-    """A WITH clause defining `changes(change, k, v)`; parameters `$old` and `$new` are the two sequence numbers."""
+    """A WITH clause defining `changes(change, k, v)`; parameters `$old` and `$new` are the two sequence numbers.
+
+    `k` is the File key (NULL without one: then rows are only added or removed); `v` the whole row as JSON.
+    """
     key = file_key(new.dataset_schema)
-    if key is None or file_key(old.dataset_schema) != key:
-        key = None
+    key = key if key is not None and file_key(old.dataset_schema) == key else None
     return f"""WITH
-        new_rows AS ({_rows(new, "$new", old, "$old", key)}),
-        old_rows AS ({_rows(old, "$old", new, "$new", key)}),
-        new_keys AS (SELECT DISTINCT {_key(key)} AS k FROM {quote_identifier(new.table_name)} WHERE {_visible("$new")}),
-        old_keys AS (SELECT DISTINCT {_key(key)} AS k FROM {quote_identifier(old.table_name)} WHERE {_visible("$old")}),
+        new_rows AS ({_rows(new, "$new", key, unless=(old, "$old"))}),
+        old_rows AS ({_rows(old, "$old", key, unless=(new, "$new"))}),
+        new_keys AS ({_rows(new, "$new", key, keys_only=True)}),
+        old_keys AS ({_rows(old, "$old", key, keys_only=True)}),
         new_only AS (FROM new_rows EXCEPT ALL FROM old_rows),
         old_only AS (FROM old_rows EXCEPT ALL FROM new_rows),
         changes AS (
@@ -69,18 +72,17 @@ def _compare(old: VersionRecord, new: VersionRecord) -> str:
             UNION ALL SELECT 'changed', k, NULL FROM old_only SEMI JOIN new_keys USING (k))"""
 
 
-def _rows(record: VersionRecord, seq: str, other: VersionRecord, other_seq: str, key: str | None) -> str:
-    """(k, v) of the rows of `record` that `other` may not share: all of them unless both use one table."""
+def _rows(record: VersionRecord, seq: str, key: str | None, *, unless: tuple[VersionRecord, str] | None = None,
+          keys_only: bool = False) -> str:
+    """`(k, v)` of the rows of `record` (or only the distinct `k`), leaving out the rows it physically shares
+    with the version `unless` when both live in one table."""
     where = _visible(seq)
-    if other.table_name == record.table_name:
-        where += f" AND NOT ({_visible(other_seq)})"
+    if unless is not None and unless[0].table_name == record.table_name:
+        where += f" AND NOT ({_visible(unless[1])})"
     columns = ", ".join(quote_identifier(c) for c in record.dataset_schema)
-    return (f"SELECT {_key(key, 'r.')} AS k, to_json(r) AS v "
-            f"FROM (SELECT {columns} FROM {quote_identifier(record.table_name)} WHERE {where}) r")
-
-
-def _key(column: str | None, prefix: str = "") -> str:
-    return f"row({prefix}{quote_identifier(column)}.source, {prefix}{quote_identifier(column)}.path)" if column else "NULL"
+    k = f"row(r.{quote_identifier(key)}.source, r.{quote_identifier(key)}.path)" if key else "NULL"
+    rows = f"(SELECT {columns} FROM {quote_identifier(record.table_name)} WHERE {where}) r"
+    return f"SELECT DISTINCT {k} AS k FROM {rows}" if keys_only else f"SELECT {k} AS k, to_json(r) AS v FROM {rows}"
 
 
 def _visible(seq: str) -> str:

@@ -76,24 +76,20 @@ class KnowledgeGraph:
             listings[listing.source].append(listing)
         datasets = {name: Dataset(name, versions, f"datasets/{safe_stem(name)}.md")
                     for name, versions in sorted(by_name.items())}
-        buckets: dict[str, Bucket] = {}
+        buckets = {source: Bucket(source, group, _bucket_page(source)) for source, group in listings.items()}
         source_of = {listing.uri: source for source, group in listings.items() for listing in group}
         for dataset in datasets.values():
             for entry in dataset.latest.lineage:
                 if entry.kind == "dataset" and entry.name != dataset.name:
                     dataset.upstream[entry.name] = entry.version
+                    if entry.name in datasets:
+                        datasets[entry.name].downstream.append(dataset.name)
                 elif entry.kind == "listing":
                     source = source_of.get(entry.name) or _source_of(entry.name)
-                    dataset.buckets.append(source)
-                    if source not in buckets:
-                        buckets[source] = Bucket(source, listings.get(source, []), _bucket_page(source))
-                    buckets[source].datasets.append(dataset.name)
-        for source, group in listings.items():
-            buckets.setdefault(source, Bucket(source, group, _bucket_page(source)))
-        for dataset in datasets.values():
-            for upstream in dataset.upstream:
-                if upstream in datasets:
-                    datasets[upstream].downstream.append(dataset.name)
+                    bucket = buckets.setdefault(source, Bucket(source, [], _bucket_page(source)))
+                    if dataset.name not in bucket.datasets:
+                        bucket.datasets.append(dataset.name)
+                        dataset.buckets.append(source)
         return cls(datasets, dict(sorted(buckets.items())))
 
     # ----------------------------------------------------------------- links
@@ -128,7 +124,9 @@ class KnowledgeGraph:
         for members in grouped.values():
             members.sort(key=lambda d: (self._lineage[d.name][0], d.name))
         groups: list[tuple[Bucket | None, list[Dataset]]] = [(b, grouped[s]) for s, b in self.buckets.items()]
-        return groups + [(None, grouped[None])] if grouped.get(None) else groups
+        if grouped.get(None):
+            groups.append((None, grouped[None]))
+        return groups
 
     @cached_property
     def _lineage(self) -> dict[str, tuple[int, frozenset[str]]]:

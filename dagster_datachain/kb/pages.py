@@ -62,7 +62,8 @@ def page_writers(con: duckdb.DuckDBPyConnection, graph: KnowledgeGraph) -> dict[
     stats = {source: bucket_stats(con, bucket.listings) for source, bucket in graph.buckets.items()}
     joins = join_keys(graph)
     writers: dict[str, Callable[[], str]] = {INDEX: partial(index_page, graph, stats)}
-    writers.update({d.page: partial(dataset_page, con, graph, d, joins.get(d.name, {})) for d in graph.datasets.values()})
+    writers.update({d.page: partial(dataset_page, con, graph, d, joins.get(d.name, {}))
+                    for d in graph.datasets.values()})
     writers.update({b.page: partial(bucket_page, graph, b, stats[s]) for s, b in graph.buckets.items()})
     return writers
 

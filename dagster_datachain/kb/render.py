@@ -25,7 +25,7 @@ def templates_dir() -> Path:
         return checkout
     for file in importlib.metadata.files("dagster_datachain") or []:
         if file.parent.name == TEMPLATES and file.name == "index.md.j2":
-            return Path(str(file.locate())).parent
+            return Path(str(file.locate())).resolve().parent
     raise DataChainError(f"the Knowledge Base templates ({TEMPLATES}/) are missing from this installation")
 
 
@@ -70,8 +70,8 @@ def iso(moment: datetime) -> str:
 
 
 def text(value: Any) -> str:
-    """User-supplied text on one line, with `|` escaped (tables) and `[[` / `]]` broken up (wikilinks)."""
-    return _LINK_BRACKETS.sub(r"\1\\", " ".join(str(value).split()).replace("|", "\\|"))
+    """User-supplied text on one line, `|` escaped (tables), `[[` / `]]` split by a zero-width space (no links)."""
+    return _LINK_BRACKETS.sub("\\1\u200b", " ".join(str(value).split()).replace("|", "\\|"))
 
 
 def cell(value: Any) -> str:
@@ -100,5 +100,8 @@ def _short(value: Any, width: int) -> str:
 
 
 def yaml(value: Any) -> str:
-    """A YAML scalar or flow list (JSON is valid YAML)."""
-    return json.dumps(value, ensure_ascii=False)
+    """A YAML scalar or flow list, written as JSON (valid YAML) with brackets in strings escaped (no wikilinks)."""
+    if isinstance(value, list):
+        return "[" + ", ".join(yaml(item) for item in value) + "]"
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("[", "\\u005b").replace("]", "\\u005d") if isinstance(value, str) else text

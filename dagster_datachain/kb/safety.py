@@ -8,17 +8,16 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from ..errors import DataChainError
+from ..storage.filesystem import redact as redact_options
 
 _USERINFO = re.compile(r"(?<=://)[^/\s@\]|]+@")
 _QUERY = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s?#|\])>`'\"]*)[?#][^\s|\])>`'\"]*")
 _SECRET_WORD = r"(?:secret|token|password|passwd|credential|signature|key|sas|sig)"
 _ASSIGNMENT = re.compile(rf"(?i)\b([\w-]*{_SECRET_WORD})(\s*=\s*)[^\s&,;'\"|`]+")
-_SECRET_OPTION = re.compile(r"(?i)key|secret|token|password|passwd|credential|signature|sas|connection_string")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 MASK = "***"
 
@@ -28,20 +27,12 @@ def scrub_uri(uri: str) -> str:
     return _QUERY.sub(r"\1", _USERINFO.sub("", uri))
 
 
-def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """`text` with URI credentials, URL query strings, `secret=...` assignments and the given values masked."""
-    for secret in sorted(set(secrets), key=len, reverse=True):
-        text = text.replace(secret, MASK)
+def redact(text: str, sources: Iterable[str] = ()) -> str:
+    """`text` without URI credentials, URL query strings, `secret=...` values or the storage options (keys,
+    tokens) registered in this process for any of `sources`."""
+    for source in sources:
+        text = redact_options(text, source)
     return _ASSIGNMENT.sub(rf"\1\2{MASK}", scrub_uri(text))
-
-
-def option_secrets(options: Mapping[str, Any]) -> Iterator[str]:
-    """The string values of storage options whose names say they are secret (nested dicts included)."""
-    for name, value in options.items():
-        if isinstance(value, Mapping):
-            yield from option_secrets(value)
-        elif isinstance(value, str) and len(value) >= 4 and _SECRET_OPTION.search(str(name)):
-            yield value
 
 
 def safe_stem(name: str) -> str:
@@ -51,7 +42,7 @@ def safe_stem(name: str) -> str:
         >>> safe_stem("../../etc/passwd")
         'etc-passwd'
     """
-    stem = re.sub(r"\.{2,}", ".", _UNSAFE.sub("-", name)).strip(".-")[:150]
+    stem = re.sub(r"\.{2,}", ".", re.sub(r"[-.]*-[-.]*", "-", _UNSAFE.sub("-", name))).strip(".-")[:150]
     return stem or "_"
 
 
