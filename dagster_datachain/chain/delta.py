@@ -19,7 +19,7 @@ import pyarrow as pa
 from duckdb import col, fn, lit
 
 from ..errors import DataChainError
-from ..memory.catalog import ADDED, REMOVED, VersionRecord, visible_at
+from ..memory.catalog import ADDED, REMOVED, VersionRecord, create_table, visible_at
 from ..memory.schema import Schema, column_spec
 from .expr import resolve_column
 
@@ -133,8 +133,8 @@ def record_seen(con: duckdb.DuckDBPyConnection, dataset: str, seq: int, identiti
     """Write the seen-state of version `seq`: everything (`closed` None) or only what changed."""
     table = state_table(dataset)
     if not _exists(con, table):
-        con.from_arrow(identities).select("*", lit(0).cast("BIGINT").alias(ADDED),
-                                          lit(None).cast("BIGINT").alias(REMOVED)).limit(0).create(table)
+        create_table(con, table, con.from_arrow(identities).select(
+            "*", lit(0).cast("BIGINT").alias(ADDED), lit(None).cast("BIGINT").alias(REMOVED)).limit(0))
     names = spec.identity_names()
     if closed is None:
         con.execute(f'UPDATE "{table}" SET {REMOVED} = ? WHERE {REMOVED} IS NULL', [seq])

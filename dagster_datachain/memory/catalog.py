@@ -223,6 +223,21 @@ def _schema_key(schema: Schema) -> str:
     return str(to_arrow_schema(schema))
 
 
+def create_table(con: duckdb.DuckDBPyConnection, table: str, like: duckdb.DuckDBPyRelation) -> None:
+    """Create an empty `table` with the columns and types of `like` (insert rows separately, once).
+
+    Within one transaction, DuckDB 2.0 loses a large insert into a table that already received an empty
+    insert: the rows read back as nothing on the database's other connections until the file is reopened.
+    `rel.create()` inserts (possibly nothing) as it creates, so tables are made with plain DDL instead.
+    """
+    columns = ", ".join(f"{_quote(name)} {sql_type}" for name, sql_type in zip(like.columns, like.types, strict=True))
+    con.execute(f"CREATE TABLE {_quote(table)} ({columns})")
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
 def _ensure_table(con: duckdb.DuckDBPyConnection, name: str, schema: Schema) -> str:
     """The rows table for this dataset and schema, created empty on first use."""
     digest = hashlib.sha256(f"{name}\0{_schema_key(schema)}".encode()).hexdigest()[:12]
@@ -230,9 +245,8 @@ def _ensure_table(con: duckdb.DuckDBPyConnection, name: str, schema: Schema) -> 
     empty = pa.Table.from_batches([], to_arrow_schema(schema))
     exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchall()[0][0]
     if not exists:
-        con.from_arrow(empty).select(
-            "*", lit(0).cast("BIGINT").alias(ADDED), lit(None).cast("BIGINT").alias(REMOVED)
-        ).create(table)
+        create_table(con, table, con.from_arrow(empty).select(
+            "*", lit(0).cast("BIGINT").alias(ADDED), lit(None).cast("BIGINT").alias(REMOVED)))
     return table
 
 
@@ -286,7 +300,9 @@ def save_listing(
     record = record.model_copy(update={"table_name": f"lst_{digest}"})
     if rows is not None:
         con.execute(f'DROP TABLE IF EXISTS "{record.table_name}"')
-        con.from_arrow(rows).create(record.table_name)
+        rel = con.from_arrow(rows)
+        create_table(con, record.table_name, rel)
+        rel.insert_into(record.table_name)
     con.execute("DELETE FROM dc_listings WHERE source = ? AND prefix = ?", [record.source, record.prefix])
     con.execute(
         "INSERT INTO dc_listings VALUES (?, ?, ?, ?, ?, ?, ?)",
