@@ -41,6 +41,7 @@ from .errors import (
 from .kb import build_knowledge_base
 from .memory.store import Memory
 from .storage.file import File, ImageFile, TextFile
+from .storage.filesystem import register_storage_options
 
 # The Dagster face, imported on first use so plain scripts do not pay for importing Dagster.
 _DAGSTER_FACE = {
@@ -100,5 +101,6 @@ __all__ = [
     "read_parquet",
     "read_storage",
     "read_values",
+    "register_storage_options",
     "sharded_dataset_asset",
 ]

@@ -7,6 +7,7 @@ from dagster import ConfigurableResource
 from pydantic import Field
 
 from .memory.store import Memory, get_memory
+from .storage.filesystem import register_storage_options
 
 
 class DataMemory(ConfigurableResource):
@@ -23,9 +24,16 @@ class DataMemory(ConfigurableResource):
         default="dc-knowledge", description="Knowledge Base folder rewritten after each materialization; None: off"
     )
     lock_timeout: float = Field(default=300.0, description="Seconds to wait while another process writes")
+    storage_options: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="fsspec options per bucket or scheme, e.g. {'s3://': {'endpoint_url': '...'}}; kept in "
+        "memory only (pass secrets through the environment, never through config that Dagster displays)",
+    )
 
     def memory(self) -> Memory:
-        """The engine's Memory for this configuration."""
+        """The engine's Memory for this configuration (and its storage options registered for this process)."""
+        for location, options in self.storage_options.items():
+            register_storage_options(location, options)
         memory = get_memory(self.root)
         memory.lock_timeout = self.lock_timeout
         return memory

@@ -61,8 +61,9 @@ def read_storage(
     """A chain with one `File` row per object under `uri` (local path, file://, s3://, gs://, az://).
 
     Globs (`*`, `**`, `?`, `{a,b}`) select files. The listing is kept in Data Memory; a local folder is
-    re-listed every time (cheap), a bucket when the stored listing is older than REMOTE_LISTING_TTL or
-    `update=True`. With `delta=True`, saving the chain again processes only new or changed files.
+    re-listed every time (cheap), a bucket with `update=True` or `delta=True` or when the stored listing is
+    older than REMOTE_LISTING_TTL (reusing one is logged, with its age). With `delta=True`, saving the chain
+    again processes only new or changed files.
 
     Credentials come from the environment and the client's usual profiles, or from `client_config` and
     keyword storage options (`endpoint_url=`, `key=`, `secret=`, `token=`, `connection_string=`,
@@ -83,7 +84,7 @@ def read_storage(
                              **storage_options)
     if options:
         register_storage_options(parsed.source, options)
-    listing = _fresh_listing(memory, parsed, update)
+    listing = _fresh_listing(memory, parsed, update or delta)
     schema = {column: spec_from_annotation(FILE_TYPES[type])}
     regex = glob_to_regex(parsed.glob) if parsed.glob else None
     spec = file_delta(column) if delta else None
@@ -95,7 +96,9 @@ def _fresh_listing(memory: Memory, uri: StorageURI, update: bool) -> catalog.Lis
         existing = catalog.get_listing(con, uri.source, uri.prefix)
     now = datetime.now(timezone.utc)
     if existing is not None and not update and not uri.is_local:
-        if (now - existing.listed_at).total_seconds() < REMOTE_LISTING_TTL:
+        age = (now - existing.listed_at).total_seconds()
+        if age < REMOTE_LISTING_TTL:
+            logger.info("Using the listing of %s from %.0fs ago (update=True lists again)", existing.uri, age)
             return existing
     listing = list_prefix(uri)
     table = _listing_table(listing)

@@ -226,3 +226,22 @@ def test_partitions_are_datasets_of_their_own_and_downstream_reads_their_union(m
     assert dc.read_dataset("by_length.long").count() == 6
     assert long_event.metadata["dataset"].value == "by_length.long@1.0.0"
     assert dc.read_dataset("all_lengths").count() == 12
+
+
+def test_resource_storage_options_reach_the_bucket(memory, tmp_path, s3_server):
+    bucket = s3_server.make_bucket("dagster-assets")
+    fs = s3_server.fs()
+    for i in range(3):
+        fs.pipe(f"dagster-assets/notes/n{i}.txt", b"word " * (i + 1))
+
+    @dc.dataset_asset()
+    def bucket_notes() -> dc.DataChain:
+        return dc.read_storage(f"{bucket}/notes/").map(measure=measure)
+
+    data_memory = dc.DataMemory(root=str(memory.root), knowledge_base=None,
+                                storage_options={"s3://": s3_server.storage_options})
+    with dg.instance_for_test() as instance:
+        result = dg.materialize([bucket_notes], instance=instance, resources={
+            "data_memory": data_memory, "dataset_io_manager": dc.DatasetIOManager(data_memory=data_memory)})
+    assert result.success
+    assert sorted(dc.read_dataset("bucket_notes").to_values("measure.words")) == [1, 2, 3]
