@@ -5,12 +5,15 @@ from __future__ import annotations
 import glob as globlib
 import logging
 import os
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 from pydantic import BaseModel, Field
 
 from ..errors import DataChainError, StorageError
@@ -101,27 +104,31 @@ def _fresh_listing(memory: Memory, uri: StorageURI, update: bool) -> catalog.Lis
             logger.info("Using the listing of %s from %.0fs ago (update=True lists again)", existing.uri, age)
             return existing
     listing = list_prefix(uri)
-    table = _listing_table(listing)
-    if uri.is_local and listing.file_count == 0 and not os.path.isdir(uri.fs_path(uri.prefix)):
-        raise StorageError(f"no such directory: {uri.fs_path(uri.prefix)}", uri=uri.source)
-    record = catalog.ListingRecord(
-        source=uri.source, prefix=uri.prefix, table_name="", listed_at=now, fingerprint=listing.fingerprint,
-        file_count=listing.file_count, total_size=listing.total_size,
-    )  # fmt: skip
-    unchanged = existing is not None and existing.fingerprint == listing.fingerprint
-    with memory.transaction() as con:  # the listing appears whole, or not at all
-        return catalog.save_listing(con, record, None if unchanged else table)
+    staged = _stage_listing(listing, memory.staging_dir / f"listing-{uuid.uuid4().hex}.parquet")
+    try:
+        if uri.is_local and listing.file_count == 0 and not os.path.isdir(uri.fs_path(uri.prefix)):
+            raise StorageError(f"no such directory: {uri.fs_path(uri.prefix)}", uri=uri.source)
+        record = catalog.ListingRecord(
+            source=uri.source, prefix=uri.prefix, table_name="", listed_at=now, fingerprint=listing.fingerprint,
+            file_count=listing.file_count, total_size=listing.total_size,
+        )  # fmt: skip
+        unchanged = existing is not None and existing.fingerprint == listing.fingerprint
+        with memory.transaction() as con:  # the listing appears whole, or not at all
+            return catalog.save_listing(con, record, None if unchanged else staged)
+    finally:
+        staged.unlink(missing_ok=True)
 
 
-def _listing_table(pages: Iterable[Page]) -> pa.Table:
-    """File rows as one Arrow table, each page converted as it arrives (so rows are held once, as Arrow)."""
+def _stage_listing(pages: Iterable[Page], path: Path) -> Path:
+    """Write File rows to a Parquet file page by page, so memory holds one page however big the bucket."""
     file_type = to_arrow_type(spec_from_annotation(File))
-    arrays = [
-        pa.StructArray.from_arrays([pa.array(page[n], type=file_type.field(n).type) for n in FILE_COLUMNS],
-                                   fields=list(file_type))
-        for page in pages
-    ]
-    return pa.table({"file": pa.chunked_array(arrays, type=file_type)})
+    schema = pa.schema([pa.field("file", file_type)])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with pq.ParquetWriter(path, schema) as writer:
+        for page in pages:
+            fields = [pa.array(page[n], type=file_type.field(n).type) for n in FILE_COLUMNS]
+            writer.write_table(pa.table({"file": pa.StructArray.from_arrays(fields, fields=list(file_type))}))
+    return path
 
 
 def read_dataset(name: str, version: str | None = None, *, delta: bool = False,

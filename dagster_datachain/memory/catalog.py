@@ -12,6 +12,7 @@ import json
 import re
 from datetime import datetime, timezone
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
@@ -292,15 +293,14 @@ def list_listings(con: duckdb.DuckDBPyConnection) -> list[ListingRecord]:
     return [r for r in (get_listing(con, s, p) for s, p in rows) if r is not None]
 
 
-def save_listing(
-    con: duckdb.DuckDBPyConnection, record: ListingRecord, rows: pa.Table | None
-) -> ListingRecord:
-    """Store a listing: replace its rows when `rows` is given, else only refresh its time (inside a transaction)."""
+def save_listing(con: duckdb.DuckDBPyConnection, record: ListingRecord, rows: Path | None) -> ListingRecord:
+    """Store a listing: replace its rows from the Parquet file `rows` when given, else only refresh its time
+    (inside a transaction)."""
     digest = hashlib.sha256(f"{record.source}\0{record.prefix}".encode()).hexdigest()[:16]
     record = record.model_copy(update={"table_name": f"lst_{digest}"})
     if rows is not None:
         con.execute(f'DROP TABLE IF EXISTS "{record.table_name}"')
-        rel = con.from_arrow(rows)
+        rel = con.read_parquet(str(rows))
         create_table(con, record.table_name, rel)
         rel.insert_into(record.table_name)
     con.execute("DELETE FROM dc_listings WHERE source = ? AND prefix = ?", [record.source, record.prefix])
