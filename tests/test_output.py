@@ -93,17 +93,17 @@ def test_print_schema_of_files_and_a_user_model(pets, capsys):
     lines = capsys.readouterr().out.rstrip("\n").splitlines()
     assert lines == [
         "file: File@v1",
-        "    source: str",
-        "    path: str",
-        "    size: int",
-        "    version: str",
-        "    etag: str",
-        "    is_latest: bool",
-        "    last_modified: datetime",
-        "    location: Union[dict, list[dict], NoneType]",
+        "  source: str",
+        "  path: str",
+        "  size: int",
+        "  version: str",
+        "  etag: str",
+        "  is_latest: bool",
+        "  last_modified: datetime",
+        "  location: Union[dict, list[dict], NoneType]",
         "info: ImageInfo",
-        "    width: int",
-        "    height: int",
+        "  width: int",
+        "  height: int",
     ]
 
 
@@ -114,12 +114,12 @@ def test_print_schema_nests_models_and_lists(memory, capsys):
     assert lines == [
         "id: int",
         "det: Detection",
-        "    label: str",
-        "    score: float",
-        "    box: ImageInfo",
-        "        width: int",
-        "        height: int",
-        "    tags: list[str]",
+        "  label: str",
+        "  score: float",
+        "  box: ImageInfo",
+        "    width: int",
+        "    height: int",
+        "  tags: list[str]",
         "emb: list[float]",
     ]
 
@@ -128,6 +128,6 @@ def test_print_schema_of_image_files(images, capsys):
     dc.read_storage(images.root, type="image").select("file").print_schema()
     out = capsys.readouterr().out
     assert out.splitlines()[0] == "file: ImageFile@v1"
-    assert "    path: str" in out.splitlines()
+    assert "  path: str" in out.splitlines()
     dc.read_storage(images.root, type="text").print_schema()
     assert capsys.readouterr().out.splitlines()[0] == "file: TextFile@v1"

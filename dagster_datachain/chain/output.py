@@ -14,7 +14,7 @@ def render_schema(schema: Schema) -> str:
     lines: list[str] = []
 
     def walk(name: str, spec: TypeSpec, depth: int) -> None:
-        lines.append(f"{'    ' * depth}{name}: {spec.label()}")
+        lines.append(f"{'  ' * depth}{name}: {spec.label()}")
         if spec.kind == "model":
             for field_name, field_spec in spec.fields.items():
                 walk(field_name, field_spec, depth + 1)

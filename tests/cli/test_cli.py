@@ -110,7 +110,7 @@ def test_datasets_show_schema(pets):
     assert len([line for line in shown.splitlines() if line[:1].isdigit()]) == 3
 
     schema = ok("schema", "pets_area")
-    assert "info: ImageInfo\n    width: int\n    height: int\narea: int" in schema
+    assert "info: ImageInfo\n  width: int\n  height: int\narea: int" in schema
     assert "not found" in fails("show", "nope")
     assert "has no version 9.9.9" in fails("schema", "pets_area@9.9.9")
 
