@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import json
 import logging
 import os
 import re
@@ -58,6 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s",
                         stream=sys.stderr)
     try:
+        _register_options(args)
         return args.command(args, get_memory(args.root)) or 0
     except (DataChainError, OSError) as exc:  # a user's or an environment's error, not a bug: no traceback
         print(f"{PROG}: error: {exc}", file=sys.stderr)
@@ -71,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description="Files, datasets and the Knowledge Base of Data Memory.")
     parser.add_argument("--root", help=f"Data Memory directory (default: ${ROOT_ENV_VAR}, else .datachain)")
     parser.add_argument("-q", "--quiet", action="store_true", help="log only warnings and errors")
+    parser.add_argument("-o", "--option", action="append", default=[], metavar="KEY=VALUE",
+                        help="storage option for the buckets in this command, e.g. -o endpoint_url=http://host:9000 "
+                        "(repeatable; JSON values such as true or 5 are parsed)")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
     def command(name: str, run: Command, help: str) -> argparse.ArgumentParser:  # noqa: A002
@@ -190,6 +195,22 @@ def _cp(args: argparse.Namespace, memory: Memory) -> None:
                     writer.write(chunk)
                     bar.update(len(chunk))
     print(f"Copied {len(pairs):,} files ({human_size(total)}) to {args.dst}")
+
+
+def _register_options(args: argparse.Namespace) -> None:
+    """`-o KEY=VALUE` options, registered (in this process only) for the scheme of every URI argument."""
+    options: dict[str, Any] = {}
+    for item in args.option:
+        key, separator, value = item.partition("=")
+        if not separator or not key:
+            raise DataChainError(f"storage option {item!r} is not KEY=VALUE")
+        try:
+            options[key] = json.loads(value)
+        except ValueError:
+            options[key] = value
+    uris = [v for v in vars(args).values() if isinstance(v, str) and "://" in v and not v.startswith("file://")]
+    for uri in uris if options else []:
+        register_storage_options(uri.split("://", 1)[0] + "://", options)
 
 
 def _storage(uri: str, anon: bool) -> tuple[fsspec.AbstractFileSystem, str]:
