@@ -24,6 +24,12 @@ class Images:
         return Path(path).parent.name
 
 
+@pytest.fixture(autouse=True)
+def isolated_data_memory(tmp_path_factory, monkeypatch):
+    """Every test gets a Data Memory of its own, so nothing ever lands in the repository's .datachain/."""
+    monkeypatch.setenv("DATACHAIN_ROOT_DIR", str(tmp_path_factory.mktemp("default-dm")))
+
+
 @pytest.fixture
 def memory(tmp_path, monkeypatch):
     monkeypatch.setenv("DATACHAIN_ROOT_DIR", str(tmp_path / "dm"))
