@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pyarrow as pa
+from pydantic import ValidationError
 from duckdb import col, fn
 
 from ..errors import ColumnNotFoundError, DataChainError, SchemaError
@@ -215,7 +216,12 @@ class DataChain:
             changes["parallel"] = (os.cpu_count() or 1) if parallel is True else (None if parallel is False
                                                                                 else parallel)
         updates = {k: v for k, v in changes.items() if v is not None or k == "parallel" and parallel is False}
-        return self._copy(settings=self._settings.model_copy(update=updates))
+        try:
+            settings = Settings.model_validate({**self._settings.model_dump(), **updates})
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            raise DataChainError(f"settings({problem['loc'][0]}=...): {problem['msg']}") from None
+        return self._copy(settings=settings)
 
     def setup(self, **factories: Callable[[], Any]) -> DataChain:
         """Objects built once per run (a model, a client) and passed to UDFs by parameter name."""

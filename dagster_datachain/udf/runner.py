@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from tqdm.auto import tqdm
 from duckdb import col
 
-from ..errors import DataChainError, UDFError
+from ..errors import UDFError
 from ..memory.schema import Schema, to_arrow_type
 from ..storage.file import File
 from .checkpoint import UNIT, Checkpoint
@@ -176,9 +176,9 @@ class _BatchRunner:
         try:
             result = self.udf.func(*args, **self.setup_values)
             return list(result) if generate else result
-        except DataChainError:
+        except UDFError:
             raise
-        except Exception as exc:
+        except Exception as exc:  # user code, or a file it read (StorageError): name the UDF and the row
             raise UDFError(f"UDF '{self.udf.name}' failed on input row {label}: {type(exc).__name__}: {exc}",
                            udf=self.udf.name, row=label) from exc
 

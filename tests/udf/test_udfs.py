@@ -555,3 +555,25 @@ def test_udf_docstring_describes_its_output_column(memory):
     chain = dc.read_values(width=[2], height=[3]).map(area=area).save("areas")
     assert chain.schema["area"].description == "Pixel count of the image."
     assert chain.to_values("area") == [6]
+
+
+def test_corrupt_file_read_in_a_udf_names_the_udf_and_the_file(memory, tmp_path):
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    (folder / "broken.jpg").write_bytes(b"not an image")
+
+    def width(file: dc.ImageFile) -> int:
+        return file.read().width
+
+    with pytest.raises(dc.UDFError, match=r"UDF 'width' failed on input row broken.jpg: StorageError: cannot decode"):
+        dc.read_storage(str(folder), type="image").map(w=width).save("widths")
+    with pytest.raises(dc.DatasetNotFoundError):
+        dc.read_dataset("widths")  # nothing half-saved
+
+
+def test_invalid_settings_are_refused(memory):
+    chain = dc.read_values(n=[1])
+    with pytest.raises(dc.DataChainError, match="batch_size"):
+        chain.settings(batch_size=0)
+    with pytest.raises(dc.DataChainError, match="prefetch"):
+        chain.settings(prefetch=-1)
