@@ -10,6 +10,7 @@ import atexit
 import logging
 import os
 import random
+import sys
 import threading
 import time
 import weakref
@@ -112,7 +113,7 @@ class Memory:
             self._users -= 1
             if self._users or self._base is None:
                 return
-            if self.linger <= 0:
+            if self.linger <= 0 or _exiting or sys.is_finalizing():  # no new thread once the interpreter ends
                 self._close_base()
                 return
             self._closer = threading.Timer(self.linger, self._close_if_idle)
@@ -178,11 +179,15 @@ class Memory:
 
 _default: dict[Path, Memory] = {}
 _open_memories: weakref.WeakSet[Memory] = weakref.WeakSet()
+_exiting = False
 
 
 @atexit.register
 def _release_all() -> None:
-    """Close lingering databases before the interpreter exits (DuckDB's threads must not outlive it)."""
+    """Close lingering databases before the interpreter exits (DuckDB's threads must not outlive it); uses that
+    end later (a generator finalized at shutdown) close at once instead of lingering."""
+    global _exiting
+    _exiting = True
     for memory in list(_open_memories):
         memory.close()
 
