@@ -29,6 +29,14 @@ def run_script(tmp_path: Path, body: str) -> tuple[subprocess.CompletedProcess[s
     return result, ended - float(marker.read_text())
 
 
+@pytest.fixture(scope="module")
+def plain_exit(tmp_path_factory) -> float:
+    """Seconds a script that only imports the package takes to exit (interpreter teardown, on a busy machine)."""
+    result, after_last_line = run_script(tmp_path_factory.mktemp("plain"), "import dagster_datachain")
+    assert result.returncode == 0, result.stderr
+    return after_last_line
+
+
 @pytest.mark.parametrize("body", [
     # a partial iteration: the reader's connection is still in use when the interpreter shuts down
     """
@@ -50,8 +58,9 @@ def run_script(tmp_path: Path, body: str) -> tuple[subprocess.CompletedProcess[s
     print(dc.read_values(x=[1, 2]).save("h").count())
     """,
 ], ids=["partial-iteration-at-shutdown", "partial-iteration-collected", "after-save"])
-def test_script_exits_within_a_second_of_its_last_line(tmp_path, body):
+def test_script_exits_within_a_second_of_its_last_line(tmp_path, body, plain_exit):
     result, after_last_line = run_script(tmp_path, body)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() in ("(0,)", "2")
-    assert after_last_line < 1.0, f"exited {after_last_line:.2f}s after its last line"
+    assert after_last_line < plain_exit + 1.0, (
+        f"exited {after_last_line:.2f}s after its last line (a script that only imports: {plain_exit:.2f}s)")
