@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from ..errors import DataMemoryLockedError
+from ..errors import DataMemoryCorruptError, DataMemoryLockedError
 from .config import resolve_root
 
 logger = logging.getLogger(__name__)
@@ -194,6 +194,7 @@ class Memory:
         if con is None:
             with self._gate(deadline):
                 con = self._connect_when_free(deadline)
+        self._check_intact(con)
         con.execute("SET TimeZone = 'UTC'")
         if not self._ready:
             for statement in _CATALOG_DDL:
@@ -205,9 +206,32 @@ class Memory:
         try:
             return duckdb.connect(str(self.db_path))
         except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():
-                raise
-            return None
+            if "lock" in str(exc).lower():
+                return None
+            for sign, why in _DAMAGE_SIGNS.items():
+                if sign in str(exc):
+                    raise self._damaged(why) from None
+            raise
+        except (duckdb.SerializationException, duckdb.InternalException) as exc:  # unreadable file contents
+            raise self._damaged(str(exc)) from None
+
+    def _check_intact(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Refuse a truncated file: DuckDB opens it, then fails on the first read of a lost block, and its
+        writes go only to the WAL beside it (a save would look done but never reach the file)."""
+        _, _, block_size, _, used, *_ = con.execute("PRAGMA database_size").fetchall()[0]
+        if not used:  # a new database, or one still only in its WAL
+            return
+        needed = _HEADER_BYTES + int(used) * int(block_size)  # every used block lies inside the file
+        size = self.db_path.stat().st_size
+        if size < needed:
+            con.close()
+            raise self._damaged(f"it is {size:,} bytes but holds {used} blocks of {block_size:,} bytes (truncated)")
+
+    def _damaged(self, why: str) -> DataMemoryCorruptError:
+        return DataMemoryCorruptError(
+            f"Data Memory file {self.db_path} is damaged: {why}. Restore it from a backup, or move it aside "
+            f"(with its .wal file) to start an empty Data Memory"
+        )
 
     @contextmanager
     def _gate(self, deadline: float) -> Iterator[None]:
@@ -251,6 +275,14 @@ def _try_flock(fd: int) -> bool:
     except BlockingIOError:
         return False
 
+
+_HEADER_BYTES = 3 * 4096  # DuckDB's file header and its two database headers
+_DAMAGE_SIGNS = {  # DuckDB's words on opening a damaged file -> ours
+    "not a valid DuckDB database file": "it is not a DuckDB database (empty, or overwritten)",
+    "Could not read enough bytes": "it is shorter than its contents (truncated)",
+    "Corrupt": "its contents are corrupt",
+    "checksum": "its contents are corrupt (checksum mismatch)",
+}
 
 _FLOCK = struct.Struct("hhqqi4x")  # Linux struct flock: type, whence, start, len, pid
 _probes: dict[tuple[int, int, int], int] = {}  # (pid, device, inode) -> descriptor, never closed
