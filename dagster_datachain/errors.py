@@ -74,3 +74,7 @@ class DataMemoryLockedError(DataChainError):
 
 class DataMemoryCorruptError(DataChainError):
     """The Data Memory file is damaged (empty, truncated, overwritten): names the file and how to recover."""
+
+
+class DataMemoryFullError(DataChainError, OSError):
+    """The disk under Data Memory (database or staging) is full; names the file that could not be written."""

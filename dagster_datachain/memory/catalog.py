@@ -21,7 +21,7 @@ from duckdb import col, lit
 from pydantic import BaseModel, Field
 
 from ..errors import DatasetNotFoundError, DatasetVersionExistsError, DatasetVersionNotFoundError
-from .names import FIRST_VERSION, Bump, SemVer, parse_version
+from .names import FIRST_VERSION, Bump, SemVer, parse_version, validate_columns
 from .schema import Schema, TypeSpec, to_arrow_schema
 from .sql import ADDED, REMOVED, close_open_rows, count_rows, drop_table, quote, table_exists
 
@@ -169,6 +169,7 @@ def commit_version(
     By default every row of the previous version is replaced. A delta save passes `close(con, table, seq)`,
     which closes only the rows that changed and returns how many; all other rows carry over uncopied.
     """
+    validate_columns(schema)
     existing = list_versions(con, name)
     if any(r.semver == version for r in existing):
         raise DatasetVersionExistsError(f"{name}@{version} already exists; versions are immutable")

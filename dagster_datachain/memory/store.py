@@ -8,10 +8,13 @@ the holder hands the file over as soon as its current block ends.
 from __future__ import annotations
 
 import atexit
+import errno
 import fcntl
 import logging
 import os
 import random
+import re
+import shutil
 import struct
 import sys
 import threading
@@ -24,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from ..errors import DataMemoryCorruptError, DataMemoryLockedError
+from ..errors import DataMemoryCorruptError, DataMemoryFullError, DataMemoryLockedError
 from .config import resolve_root
 
 logger = logging.getLogger(__name__)
@@ -108,6 +111,11 @@ class Memory:
         self._local.con = con
         try:
             yield con
+        except duckdb.Error as exc:
+            if is_disk_full(exc):
+                written = re.search(r'file "([^"]+)"', str(exc))
+                raise disk_full_error(Path(written.group(1)) if written else self.db_path) from exc
+            raise
         finally:
             self._local.con = None
             con.close()
@@ -274,6 +282,23 @@ def _try_flock(fd: int) -> bool:
         return True
     except BlockingIOError:
         return False
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether `exc` (ours, the engine's or the OS's) says the disk is full."""
+    return getattr(exc, "errno", None) == errno.ENOSPC or "No space left on device" in str(exc)
+
+
+def disk_full_error(path: Path) -> DataMemoryFullError:
+    """The error for a write of `path` that found its disk full (nothing of the failed write is kept)."""
+    try:
+        free = f"{shutil.disk_usage(path.parent).free:,} bytes free"
+    except OSError:
+        free = "disk full"
+    error = DataMemoryFullError(f"No space left on device writing {path} ({free}); nothing was saved: "
+                                "free space on that disk and run again")
+    error.errno = errno.ENOSPC
+    return error
 
 
 _HEADER_BYTES = 3 * 4096  # DuckDB's file header and its two database headers
