@@ -70,3 +70,11 @@ def _rebuild_storage_error(message: str, uri: str) -> StorageError:
 
 class DataMemoryLockedError(DataChainError):
     """Another process kept the Data Memory file locked for longer than the lock timeout."""
+
+
+class DataMemoryCorruptError(DataChainError):
+    """The Data Memory file is damaged (empty, truncated, overwritten): names the file and how to recover."""
+
+
+class DataMemoryFullError(DataChainError, OSError):
+    """The disk under Data Memory (database or staging) is full; names the file that could not be written."""

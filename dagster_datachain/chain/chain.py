@@ -17,9 +17,9 @@ import pyarrow as pa
 from pydantic import ValidationError
 from duckdb import col, fn
 
-from ..errors import ColumnNotFoundError, DataChainError, SchemaError
+from ..errors import ColumnNotFoundError, DataChainError, DataMemoryFullError, SchemaError
 from ..memory import catalog
-from ..memory.names import Bump, parse_version, validate_name
+from ..memory.names import Bump, parse_version, validate_columns, validate_name
 from ..memory.schema import Schema, ValueBuilder, column_spec, schema_from_arrow, to_arrow_schema
 from ..memory.store import Memory
 from ..udf.checkpoint import UNIT, Checkpoint, remove_abandoned
@@ -389,9 +389,10 @@ class DataChain:
         resolved, used = self._resolved()
         try:
             yield resolved, used
-        finally:
-            for checkpoint in used:
-                checkpoint.release()
+        except BaseException as exc:
+            _let_go(used, exc)
+            raise
+        _let_go(used)
 
     def _resolved(self) -> tuple[DataChain, list[Checkpoint]]:
         """An equivalent query-only chain: every UDF step run (or resumed) and replaced by its committed parts.
@@ -408,9 +409,8 @@ class DataChain:
                     step, sub_used = _resolve_subchains(step)
                     used.extend(sub_used)
                 pairs.append((step, in_schema))
-        except BaseException:
-            for checkpoint in used:
-                checkpoint.release()
+        except BaseException as exc:
+            _let_go(used, exc)
             raise
         return self._copy(source=source, steps=tuple(pairs)), used
 
@@ -423,8 +423,8 @@ class DataChain:
             if not checkpoint.has_input():
                 self._stage_input(checkpoint, udf.partition_by)
             parts = run_udf(udf, checkpoint, self._schema, self._settings, self._setup)
-        except BaseException:
-            checkpoint.release()
+        except BaseException as exc:
+            _let_go([checkpoint], exc)
             raise
         source = PartsSource(parts, step.output_schema(self._schema), key, self.lineage())
         return source, checkpoint
@@ -470,6 +470,7 @@ class DataChain:
         code are unchanged since the latest version saves nothing new.
         """
         validate_name(name)
+        validate_columns(self._schema)
         explicit = parse_version(version) if version is not None else None
         chain_hash = hashlib.sha256(f"{self.fingerprint()}|{self.code_hash()}".encode()).hexdigest()
         with self._memory.connect() as con:
@@ -628,6 +629,15 @@ class DataChain:
     def to_values(self, column: str) -> list[Any]:
         """One column's values as a list."""
         return list(self.collect(column))
+
+
+def _let_go(checkpoints: Sequence[Checkpoint], error: BaseException | None = None) -> None:
+    """Release held checkpoints; after a full disk delete them, so the failed run leaves no staging behind."""
+    for checkpoint in checkpoints:
+        if isinstance(error, DataMemoryFullError):
+            checkpoint.try_remove()
+        else:
+            checkpoint.release()
 
 
 def _schema_changed(old: Schema, new: Schema) -> bool:

@@ -19,7 +19,8 @@ import pyarrow as pa
 from duckdb import col, fn, lit
 
 from ..errors import DataChainError
-from ..memory.catalog import ADDED, REMOVED, VersionRecord, create_table, visible_at
+from ..memory.catalog import VersionRecord, create_table, visible_at
+from ..memory.sql import ADDED, REMOVED, close_open_rows, column_path, count_rows, quote, table_exists
 from ..memory.schema import Schema, column_spec
 from .expr import resolve_column
 
@@ -104,7 +105,7 @@ def plan_storage(con: duckdb.DuckDBPyConnection, current: duckdb.DuckDBPyRelatio
                  spec: DeltaSpec, dataset: str, previous: VersionRecord) -> DeltaPlan | None:
     """Compare the current input with what `previous` saw; None when there is no seen-state to compare with."""
     table = state_table(dataset)
-    if not _exists(con, table):
+    if not table_exists(con, table):
         return None
     names = spec.identity_names()
     seen_count = con.table(table).filter(visible_at(previous.seq)).aggregate([fn("count")]).fetchall()[0][0]
@@ -134,14 +135,14 @@ def record_seen(con: duckdb.DuckDBPyConnection, dataset: str, seq: int, identiti
                 closed: pa.Table | None, spec: DeltaSpec) -> None:
     """Write the seen-state of version `seq`: everything (`closed` None) or only what changed."""
     table = state_table(dataset)
-    if not _exists(con, table):
+    if not table_exists(con, table):
         create_table(con, table, con.from_arrow(identities).select(
             "*", lit(0).cast("BIGINT").alias(ADDED), lit(None).cast("BIGINT").alias(REMOVED)).limit(0))
     names = spec.identity_names()
     if closed is None:
-        con.execute(f'UPDATE "{table}" SET {REMOVED} = ? WHERE {REMOVED} IS NULL', [seq])
+        close_open_rows(con, table, seq)
     elif closed.num_rows:
-        _close_rows(con, table, closed, [f'"{n}"' for n in spec.key_names()], seq)
+        _close_rows(con, table, closed, [quote(n) for n in spec.key_names()], seq)
     con.from_arrow(identities).select(*[col(n) for n in names], lit(seq).alias(ADDED),
                                       lit(None).alias(REMOVED)).insert_into(table)
 
@@ -149,8 +150,8 @@ def record_seen(con: duckdb.DuckDBPyConnection, dataset: str, seq: int, identiti
 def forget_seen(con: duckdb.DuckDBPyConnection, dataset: str, seq: int) -> None:
     """A version saved without storage delta: the next delta run must start from a full comparison."""
     table = state_table(dataset)
-    if _exists(con, table):
-        con.execute(f'UPDATE "{table}" SET {REMOVED} = ? WHERE {REMOVED} IS NULL', [seq])
+    if table_exists(con, table):
+        close_open_rows(con, table, seq)
 
 
 def current_identities(current: duckdb.DuckDBPyRelation, schema: Schema, spec: DeltaSpec) -> pa.Table:
@@ -195,23 +196,16 @@ def close_target_rows(con: duckdb.DuckDBPyConnection, table: str, keys: pa.Table
     for column in spec.on:
         if column_spec(column, schema) is None:
             raise DataChainError(f"delta needs the key column {column!r} in the saved dataset; keep it in the chain")
-        head, *rest = column.split(".") if column not in schema else (column,)
-        targets.append(f'"{head}"' + "".join(f"['{p}']" for p in rest))
+        targets.append(column_path(column, nested=column not in schema))
     return _close_rows(con, table, keys, targets, seq)
 
 
 def _close_rows(con: duckdb.DuckDBPyConnection, table: str, keys: pa.Table, targets: list[str], seq: int) -> int:
     """UPDATE with the keys joined from a registered Arrow table: no key value is written into SQL text."""
+    match = " AND ".join(f"k.{quote(n)} IS NOT DISTINCT FROM t.{t}" for n, t in zip(keys.column_names, targets))
+    sql = (f"UPDATE {quote(table)} AS t SET {REMOVED} = ? WHERE t.{REMOVED} IS NULL "
+           f"AND EXISTS (SELECT 1 FROM _dc_close_keys AS k WHERE {match})")
     con.register("_dc_close_keys", keys)
-    try:
-        match = " AND ".join(f"k.\"{n}\" IS NOT DISTINCT FROM t.{t}" for n, t in zip(keys.column_names, targets))
-        sql = (f'UPDATE "{table}" AS t SET {REMOVED} = ? WHERE t.{REMOVED} IS NULL '
-               f"AND EXISTS (SELECT 1 FROM _dc_close_keys AS k WHERE {match})")
-        con.execute(sql, [seq]).fetchall()
-        return int(con.execute(f'SELECT count(*) FROM "{table}" WHERE {REMOVED} = ?', [seq]).fetchall()[0][0])
-    finally:
-        con.unregister("_dc_close_keys")
-
-
-def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchall()[0][0])
+    con.execute(sql, [seq]).fetchall()  # on failure the transaction is rolled back and the connection closed
+    con.unregister("_dc_close_keys")
+    return count_rows(con, table, f"{REMOVED} = ?", seq)

@@ -21,10 +21,9 @@ from duckdb import col, lit
 from pydantic import BaseModel, Field
 
 from ..errors import DatasetNotFoundError, DatasetVersionExistsError, DatasetVersionNotFoundError
-from .names import FIRST_VERSION, Bump, SemVer, parse_version
+from .names import FIRST_VERSION, Bump, SemVer, parse_version, validate_columns
 from .schema import Schema, TypeSpec, to_arrow_schema
-
-ADDED, REMOVED = "_dc_added", "_dc_removed"
+from .sql import ADDED, REMOVED, close_open_rows, count_rows, drop_table, quote, table_exists
 
 
 class LineageEntry(BaseModel):
@@ -170,6 +169,7 @@ def commit_version(
     By default every row of the previous version is replaced. A delta save passes `close(con, table, seq)`,
     which closes only the rows that changed and returns how many; all other rows carry over uncopied.
     """
+    validate_columns(schema)
     existing = list_versions(con, name)
     if any(r.semver == version for r in existing):
         raise DatasetVersionExistsError(f"{name}@{version} already exists; versions are immutable")
@@ -179,11 +179,11 @@ def commit_version(
     if close is not None and previous is not None and previous.table_name == table:
         removed = close(con, table, seq)
     else:
-        con.execute(f'UPDATE "{table}" SET {REMOVED} = ? WHERE {REMOVED} IS NULL', [seq]).fetchall()
+        close_open_rows(con, table, seq)
         removed = previous.row_count if previous else 0
     rows.select(*[col(c) for c in schema], lit(seq).alias(ADDED), lit(None).alias(REMOVED)).insert_into(table)
-    added = _count(con, f'SELECT count(*) FROM "{table}" WHERE {ADDED} = ?', seq)
-    row_count = _count(con, f'SELECT count(*) FROM "{table}" WHERE {ADDED} <= ? AND {REMOVED} IS NULL', seq)
+    added = count_rows(con, table, f"{ADDED} = ?", seq)
+    row_count = count_rows(con, table, f"{ADDED} <= ? AND {REMOVED} IS NULL", seq)
     record = VersionRecord(
         name=name,
         version=str(version),
@@ -201,10 +201,6 @@ def commit_version(
     )
     _insert_version(con, record)
     return record
-
-
-def _count(con: duckdb.DuckDBPyConnection, sql: str, seq: int) -> int:
-    return int(con.execute(sql, [seq]).fetchall()[0][0])
 
 
 def _insert_version(con: duckdb.DuckDBPyConnection, record: VersionRecord) -> None:
@@ -231,12 +227,8 @@ def create_table(con: duckdb.DuckDBPyConnection, table: str, like: duckdb.DuckDB
     insert: the rows read back as nothing on the database's other connections until the file is reopened.
     `rel.create()` inserts (possibly nothing) as it creates, so tables are made with plain DDL instead.
     """
-    columns = ", ".join(f"{_quote(name)} {sql_type}" for name, sql_type in zip(like.columns, like.types, strict=True))
-    con.execute(f"CREATE TABLE {_quote(table)} ({columns})")
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
+    columns = ", ".join(f"{quote(name)} {sql_type}" for name, sql_type in zip(like.columns, like.types, strict=True))
+    con.execute(f"CREATE TABLE {quote(table)} ({columns})")
 
 
 def _ensure_table(con: duckdb.DuckDBPyConnection, name: str, schema: Schema) -> str:
@@ -244,8 +236,7 @@ def _ensure_table(con: duckdb.DuckDBPyConnection, name: str, schema: Schema) -> 
     digest = hashlib.sha256(f"{name}\0{_schema_key(schema)}".encode()).hexdigest()[:12]
     table = f"ds_{re.sub(r'[^A-Za-z0-9_]', '_', name)[:48]}_{digest}"
     empty = pa.Table.from_batches([], to_arrow_schema(schema))
-    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchall()[0][0]
-    if not exists:
+    if not table_exists(con, table):
         create_table(con, table, con.from_arrow(empty).select(
             "*", lit(0).cast("BIGINT").alias(ADDED), lit(None).cast("BIGINT").alias(REMOVED)))
     return table
@@ -262,10 +253,10 @@ def delete_versions(con: duckdb.DuckDBPyConnection, name: str, version: SemVer |
     for table in {r.table_name for r in victims}:
         seqs = [r.seq for r in remaining if r.table_name == table]
         if not seqs:
-            con.execute(f'DROP TABLE IF EXISTS "{table}"')
+            drop_table(con, table)
             continue
         con.execute(
-            f'DELETE FROM "{table}" WHERE NOT list_has_any(?::BIGINT[], '
+            f"DELETE FROM {quote(table)} WHERE NOT list_has_any(?::BIGINT[], "
             f"range({ADDED}, coalesce({REMOVED}, ? + 1)))",
             [seqs, max(seqs)],
         )
@@ -299,7 +290,7 @@ def save_listing(con: duckdb.DuckDBPyConnection, record: ListingRecord, rows: Pa
     digest = hashlib.sha256(f"{record.source}\0{record.prefix}".encode()).hexdigest()[:16]
     record = record.model_copy(update={"table_name": f"lst_{digest}"})
     if rows is not None:
-        con.execute(f'DROP TABLE IF EXISTS "{record.table_name}"')
+        drop_table(con, record.table_name)
         rel = con.read_parquet(str(rows))
         create_table(con, record.table_name, rel)
         rel.insert_into(record.table_name)
@@ -319,5 +310,5 @@ def drop_orphan_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     tables = con.execute("SELECT table_name FROM duckdb_tables() WHERE regexp_matches(table_name, '^(ds|lst)_')")
     orphans = sorted({r[0] for r in tables.fetchall()} - used)
     for table in orphans:
-        con.execute(f'DROP TABLE "{table}"')
+        drop_table(con, table)
     return orphans

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Literal, NamedTuple
 
-from ..errors import InvalidDatasetNameError
+from ..errors import InvalidDatasetNameError, SchemaError
+from .sql import RESERVED_COLUMNS
 
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}")
 _VERSION = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
 
+_MAX_PART = 2**31 - 1  # parts are stored as 32-bit integers
 Bump = Literal["patch", "minor", "major"]
 
 
@@ -25,10 +28,12 @@ class SemVer(NamedTuple):
 
     def bump(self, part: Bump) -> SemVer:
         if part == "major":
-            return SemVer(self.major + 1, 0, 0)
-        if part == "minor":
-            return SemVer(self.major, self.minor + 1, 0)
-        return SemVer(self.major, self.minor, self.patch + 1)
+            bumped = SemVer(self.major + 1, 0, 0)
+        elif part == "minor":
+            bumped = SemVer(self.major, self.minor + 1, 0)
+        else:
+            bumped = SemVer(self.major, self.minor, self.patch + 1)
+        return _checked(bumped, f"the {part} part of {self} cannot grow")
 
 
 FIRST_VERSION = SemVer(1, 0, 0)
@@ -53,7 +58,21 @@ def parse_version(text: str) -> SemVer:
     match = _VERSION.fullmatch(str(text).strip())
     if match is None:
         raise InvalidDatasetNameError(f"invalid dataset version {text!r}: expected MAJOR.MINOR.PATCH, e.g. 1.0.0")
-    return SemVer(*(int(g) for g in match.groups()))
+    return _checked(SemVer(*(int(g) for g in match.groups())), f"invalid dataset version {text!r}")
+
+
+def _checked(version: SemVer, problem: str) -> SemVer:
+    if max(version) > _MAX_PART:
+        raise InvalidDatasetNameError(f"{problem}: each part of a version must be at most {_MAX_PART}")
+    return version
+
+
+def validate_columns(columns: Iterable[str]) -> None:
+    """Refuse column names that Data Memory keeps for itself (the visibility range of each row)."""
+    reserved = [c for c in columns if c in RESERVED_COLUMNS]
+    if reserved:
+        raise SchemaError(f"column name {reserved[0]!r} is reserved for Data Memory's version ranges "
+                          f"({', '.join(RESERVED_COLUMNS)}); rename the column before saving")
 
 
 def split_reference(reference: str, version: str | None = None) -> tuple[str, SemVer | None]:

@@ -1,29 +1,39 @@
-"""The Data Memory file: where it lives, and short connections that wait politely for other writers.
+"""The Data Memory file: where it lives, and short connections that take turns with other processes.
 
 DuckDB lets one process at a time open a database file. Compute never holds it: every use is a short
-`with memory.connect() as con:` block, retried with backoff while another process has the file.
+`with memory.connect() as con:` block; a process that finds the file taken waits its turn at a gate file, and
+the holder hands the file over as soon as its current block ends.
 """
 
 from __future__ import annotations
 
 import atexit
+import errno
+import fcntl
 import logging
 import os
 import random
+import re
+import shutil
+import struct
+import sys
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
 import duckdb
 
-from ..errors import DataMemoryLockedError
+from ..errors import DataMemoryCorruptError, DataMemoryFullError, DataMemoryLockedError
 from .config import resolve_root
 
 logger = logging.getLogger(__name__)
+
+_WATCH_INTERVAL = 0.05
+"""Seconds between two looks of a lingering database for processes waiting to open it."""
 
 _CATALOG_DDL = [
     """CREATE TABLE IF NOT EXISTS dc_versions (
@@ -59,7 +69,8 @@ class Memory:
         self._base: duckdb.DuckDBPyConnection | None = None
         self._base_pid = 0
         self._users = 0
-        self._closer: threading.Timer | None = None
+        self._idle_since = 0.0
+        self._watcher: threading.Thread | None = None
         _open_memories.add(self)
 
     def __repr__(self) -> str:
@@ -77,12 +88,20 @@ class Memory:
     def cache_dir(self) -> Path:
         return self.root / "cache"
 
+    @property
+    def gate_path(self) -> Path:
+        """The lock file a process holds while it waits to open the database (see `connect`)."""
+        return self.root / "db.gate"
+
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection to the Data Memory file for the length of the block (re-entrant within a thread).
 
         The database stays open for `linger` seconds after the last block ends, so a burst of operations
-        shares a warm cache; then the file is released for other processes.
+        shares a warm cache, but never while another process waits for it: a process that cannot open the
+        file holds the gate file while it retries, and the process holding the database closes it as soon as
+        its current block ends. Waiting processes take turns at the gate, so a busy reader never keeps a
+        writer out (or the other way round).
         """
         current = getattr(self._local, "con", None)
         if current is not None:
@@ -92,6 +111,11 @@ class Memory:
         self._local.con = con
         try:
             yield con
+        except duckdb.Error as exc:
+            if is_disk_full(exc):
+                written = re.search(r'file "([^"]+)"', str(exc))
+                raise disk_full_error(Path(written.group(1)) if written else self.db_path) from exc
+            raise
         finally:
             self._local.con = None
             con.close()
@@ -99,9 +123,8 @@ class Memory:
 
     def _acquire(self) -> duckdb.DuckDBPyConnection:
         with self._guard:
-            if self._closer is not None:
-                self._closer.cancel()
-                self._closer = None
+            if self._base is not None and self._base_pid == os.getpid() and not self._users and self._others_wait():
+                self._close_base()  # a process waits for the file: it goes first, we queue behind it
             if self._base is None or self._base_pid != os.getpid():  # a forked child opens its own
                 self._base, self._base_pid = self._open(), os.getpid()
             self._users += 1
@@ -112,17 +135,40 @@ class Memory:
             self._users -= 1
             if self._users or self._base is None:
                 return
-            if self.linger <= 0:
+            self._idle_since = time.monotonic()
+            # no new thread once the interpreter ends (a generator finalized at shutdown must not hang it)
+            if self.linger <= 0 or _exiting or sys.is_finalizing() or self._others_wait():
                 self._close_base()
-                return
-            self._closer = threading.Timer(self.linger, self._close_if_idle)
-            self._closer.daemon = True
-            self._closer.start()
+            elif self._watcher is None or not self._watcher.is_alive():
+                self._watcher = threading.Thread(target=self._linger, name="data-memory-linger", daemon=True)
+                self._watcher.start()
 
-    def _close_if_idle(self) -> None:
-        with self._guard:
-            if not self._users:
-                self._close_base()
+    def _linger(self) -> None:
+        """Keep the idle database open for `linger` seconds, closing it early when another process waits."""
+        while True:
+            time.sleep(_WATCH_INTERVAL)
+            with self._guard:
+                done = self._users > 0 or self._base is None or self._base_pid != os.getpid()
+                if not done and (time.monotonic() - self._idle_since >= self.linger or self._others_wait()):
+                    self._close_base()
+                    done = True
+                if done:
+                    self._watcher = None
+                    return
+
+    def _others_wait(self) -> bool:
+        """True while another process holds the gate, i.e. waits to open the database."""
+        try:
+            fd = os.open(self.gate_path, os.O_RDONLY)
+        except OSError:
+            return False  # nobody ever waited here
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # conflicts only with a waiter's exclusive lock
+            return False
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
 
     def _close_base(self) -> None:
         if self._base is not None and self._base_pid == os.getpid():
@@ -132,9 +178,6 @@ class Memory:
     def close(self) -> None:
         """Release the database file now (it is also released `linger` seconds after the last use)."""
         with self._guard:
-            if self._closer is not None:
-                self._closer.cancel()
-                self._closer = None
             if not self._users:
                 self._close_base()
 
@@ -153,21 +196,13 @@ class Memory:
     def _open(self) -> duckdb.DuckDBPyConnection:
         self.root.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + self.lock_timeout
-        delay = 0.02
-        while True:
-            try:
-                con = duckdb.connect(str(self.db_path))
-                break
-            except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower():
-                    raise
-                if time.monotonic() > deadline:
-                    raise DataMemoryLockedError(
-                        f"Data Memory {self.db_path} stayed locked by another process for {self.lock_timeout:.0f}s"
-                    ) from exc
-                logger.debug("Data Memory is locked by another process; retrying in %.2fs", delay)
-                time.sleep(delay * (1 + random.random()))
-                delay = min(delay * 2, 1.0)
+        con = None
+        if not self._others_wait() and not _locked_elsewhere(self.db_path):  # no queue: try at once
+            con = self._try_connect()
+        if con is None:
+            with self._gate(deadline):
+                con = self._connect_when_free(deadline)
+        self._check_intact(con)
         con.execute("SET TimeZone = 'UTC'")
         if not self._ready:
             for statement in _CATALOG_DDL:
@@ -175,16 +210,153 @@ class Memory:
             self._ready = True
         return con
 
+    def _try_connect(self) -> duckdb.DuckDBPyConnection | None:
+        try:
+            return duckdb.connect(str(self.db_path))
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                return None
+            for sign, why in _DAMAGE_SIGNS.items():
+                if sign in str(exc):
+                    raise self._damaged(why) from None
+            raise
+        except (duckdb.SerializationException, duckdb.InternalException) as exc:  # unreadable file contents
+            raise self._damaged(str(exc)) from None
+
+    def _check_intact(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Refuse a truncated file: DuckDB opens it, then fails on the first read of a lost block, and its
+        writes go only to the WAL beside it (a save would look done but never reach the file)."""
+        _, _, block_size, _, used, *_ = con.execute("PRAGMA database_size").fetchall()[0]
+        if not used:  # a new database, or one still only in its WAL
+            return
+        needed = _HEADER_BYTES + int(used) * int(block_size)  # every used block lies inside the file
+        size = self.db_path.stat().st_size
+        if size < needed:
+            con.close()
+            raise self._damaged(f"it is {size:,} bytes but holds {used} blocks of {block_size:,} bytes (truncated)")
+
+    def _damaged(self, why: str) -> DataMemoryCorruptError:
+        return DataMemoryCorruptError(
+            f"Data Memory file {self.db_path} is damaged: {why}. Restore it from a backup, or move it aside "
+            f"(with its .wal file) to start an empty Data Memory"
+        )
+
+    @contextmanager
+    def _gate(self, deadline: float) -> Iterator[None]:
+        """Wait for our turn among the processes waiting for the database; holding the gate asks its holder
+        to close it."""
+        fd = os.open(self.gate_path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            self._wait(deadline, lambda: _try_flock(fd))
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
+    def _connect_when_free(self, deadline: float) -> duckdb.DuckDBPyConnection:
+        con = None
+
+        def attempt() -> bool:
+            nonlocal con
+            con = None if _locked_elsewhere(self.db_path) else self._try_connect()
+            return con is not None
+
+        self._wait(deadline, attempt)
+        assert con is not None
+        return con
+
+    def _wait(self, deadline: float, attempt: Callable[[], bool]) -> None:
+        """Call `attempt` every few milliseconds until it succeeds; DataMemoryLockedError after the deadline."""
+        delay = 0.002
+        while not attempt():
+            if time.monotonic() > deadline:
+                raise DataMemoryLockedError(
+                    f"Data Memory {self.db_path} stayed locked by other processes for {self.lock_timeout:.0f}s"
+                )
+            time.sleep(delay * (1 + random.random()))
+            delay = min(delay * 2, 0.01)
+
+
+def _try_flock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether `exc` (ours, the engine's or the OS's) says the disk is full."""
+    return getattr(exc, "errno", None) == errno.ENOSPC or "No space left on device" in str(exc)
+
+
+def disk_full_error(path: Path) -> DataMemoryFullError:
+    """The error for a write of `path` that found its disk full (nothing of the failed write is kept)."""
+    try:
+        free = f"{shutil.disk_usage(path.parent).free:,} bytes free"
+    except OSError:
+        free = "disk full"
+    error = DataMemoryFullError(f"No space left on device writing {path} ({free}); nothing was saved: "
+                                "free space on that disk and run again")
+    error.errno = errno.ENOSPC
+    return error
+
+
+_HEADER_BYTES = 3 * 4096  # DuckDB's file header and its two database headers
+_DAMAGE_SIGNS = {  # DuckDB's words on opening a damaged file -> ours
+    "not a valid DuckDB database file": "it is not a DuckDB database (empty, or overwritten)",
+    "Could not read enough bytes": "it is shorter than its contents (truncated)",
+    "Corrupt": "its contents are corrupt",
+    "checksum": "its contents are corrupt (checksum mismatch)",
+}
+
+_FLOCK = struct.Struct("hhqqi4x")  # Linux struct flock: type, whence, start, len, pid
+_probes: dict[tuple[int, int, int], int] = {}  # (pid, device, inode) -> descriptor, never closed
+
+
+def _locked_elsewhere(path: Path) -> bool:
+    """True while another process holds DuckDB's lock on `path`: a cheap F_GETLK query that takes no lock
+    (a failed `duckdb.connect` costs ~10 ms of CPU). The descriptor stays open: closing one would drop this
+    process's own DuckDB locks on the file."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return False
+    key = (os.getpid(), stat.st_dev, stat.st_ino)
+    if key not in _probes:
+        try:
+            _probes[key] = os.open(path, os.O_RDONLY)
+        except OSError:
+            return False
+    try:
+        answer = fcntl.fcntl(_probes[key], fcntl.F_GETLK, _FLOCK.pack(fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0))
+    except OSError:
+        return False
+    return _FLOCK.unpack(answer)[0] != fcntl.F_UNLCK
+
 
 _default: dict[Path, Memory] = {}
 _open_memories: weakref.WeakSet[Memory] = weakref.WeakSet()
+_exiting = False
 
 
 @atexit.register
 def _release_all() -> None:
-    """Close lingering databases before the interpreter exits (DuckDB's threads must not outlive it)."""
+    """Close lingering databases before the interpreter exits (DuckDB's threads must not outlive it); uses that
+    end later (a generator finalized at shutdown) close at once instead of lingering."""
+    global _exiting
+    _exiting = True
     for memory in list(_open_memories):
         memory.close()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child starts with fresh locks: a thread of the parent may have held one at the fork."""
+    for memory in list(_open_memories):
+        memory._guard = threading.Lock()
+        memory._watcher = None
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 _current: ContextVar[Memory | None] = ContextVar("dagster_datachain_memory", default=None)
 

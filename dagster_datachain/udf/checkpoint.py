@@ -22,6 +22,8 @@ from typing import IO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..memory.store import disk_full_error, is_disk_full
+
 UNIT = "_dc_unit"  # row number (map, gen, batch_map) or group number (agg) in the staged input
 _PART = re.compile(r"part-(\d{12})-(\d{12})\.parquet")
 
@@ -83,6 +85,10 @@ class Checkpoint:
         try:
             pq.write_table(table, partial)
             os.replace(partial, final)
+        except OSError as exc:
+            if is_disk_full(exc):
+                raise disk_full_error(final) from exc
+            raise
         finally:
             if os.path.exists(partial):
                 os.unlink(partial)
