@@ -9,6 +9,7 @@ The chain API mirrors the DataChain library, so its scripts run with only the im
 
 from __future__ import annotations
 
+from . import console
 from .chain import func
 from .chain.chain import DataChain
 from .chain.expr import C, Expr
@@ -42,6 +43,8 @@ from .kb import build_knowledge_base
 from .memory.store import Memory
 from .storage.file import File, ImageFile, TextFile
 from .storage.filesystem import register_storage_options
+
+console.install()
 
 # The Dagster face, imported on first use so plain scripts do not pay for importing Dagster.
 _DAGSTER_FACE = {

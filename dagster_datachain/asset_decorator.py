@@ -35,13 +35,13 @@ from dagster import (
 
 from .chain.chain import DataChain, set_run_id
 from .checks import dataset_check_specs, evaluate_checks
+from .console import LIBRARY_LOGGER
 from .errors import DataChainError
 from .hooks import knowledge_base_hook
 from .memory.names import split_reference
 from .memory.store import Memory, using_memory
 from .metadata import materialization_metadata
 
-LIBRARY_LOGGER = "dagster_datachain"
 DATASET_TAG = "dagster_datachain/dataset"
 
 ChainFunction = Callable[..., DataChain]

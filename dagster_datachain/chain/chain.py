@@ -480,8 +480,7 @@ class DataChain:
             logger.info("%s is up to date: no new, changed or deleted inputs", previous.reference)  # type: ignore[union-attr]
             return self._read_version(previous)  # type: ignore[arg-type]
         if plan is not None:
-            logger.info("%s: %s new or changed inputs to process, %s unchanged", name, plan.new + plan.changed,
-                        plan.unchanged)
+            logger.info("%s", plan.summary())
         chain = self._copy(source=RestrictedSource(self._source, plan)) if plan is not None else self
         with chain._executing() as (resolved, checkpoints):
             record = self._commit(name, explicit, update_version, description, chain_hash, resolved, plan)
@@ -514,10 +513,7 @@ class DataChain:
                 close=close,
             )
             self._record_seen(con, name, record.seq, plan)
-        if plan is not None:
-            logger.info("%s → %s (+%s / -%s rows)", plan.summary(), record.reference, record.stats["added"],
-                        record.stats["removed"])
-        logger.info("Saved %s (%s rows)", record.reference, record.row_count)
+        logger.info("Saved %s (%s)", record.reference, _change_summary(record, incremental=plan is not None))
         return record
 
     def _delta_plan(self, name: str, previous: catalog.VersionRecord) -> delta.DeltaPlan | None:
@@ -634,6 +630,14 @@ class DataChain:
 
 def _schema_changed(old: Schema, new: Schema) -> bool:
     return to_arrow_schema(old) != to_arrow_schema(new)
+
+
+def _change_summary(record: catalog.VersionRecord, *, incremental: bool) -> str:
+    """`+500 records` for a delta version (with `-3` when rows went away), else the version's row count."""
+    if not incremental:
+        return f"{record.row_count:,} records"
+    added, removed = record.stats["added"], record.stats["removed"]
+    return f"+{added:,} records" + (f" / -{removed:,}" if removed else "")
 
 
 def _latest(con: duckdb.DuckDBPyConnection, name: str) -> catalog.VersionRecord | None:

@@ -85,8 +85,10 @@ class DeltaPlan:
         return not (self.new or self.changed or self.deleted)
 
     def summary(self) -> str:
-        return (f"Skipping {self.unchanged:,} unchanged · processing {self.new:,} new · {self.changed:,} changed"
-                f" · {self.deleted:,} deleted")
+        """`Skipping 10,000 unchanged · processing 500 new`, plus changed and deleted counts when there are any."""
+        parts = [f"Skipping {self.unchanged:,} unchanged", f"processing {self.new:,} new"]
+        parts += [f"{count:,} {what}" for count, what in ((self.changed, "changed"), (self.deleted, "deleted")) if count]
+        return " · ".join(parts)
 
 
 # ----------------------------------------------------------------------------- storage sources

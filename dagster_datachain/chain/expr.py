@@ -49,9 +49,15 @@ class Expr:
         )
 
     def __eq__(self, other: Any) -> Expr:  # type: ignore[override]
+        """`C("x") == None` means IS NULL, as in SQLAlchemy and the reference; otherwise SQL equality."""
+        if other is None:
+            return self.is_null()
         return self._binary(other, lambda a, b: a == b, "==")
 
     def __ne__(self, other: Any) -> Expr:  # type: ignore[override]
+        """`C("x") != None` means IS NOT NULL."""
+        if other is None:
+            return self.is_not_null()
         return self._binary(other, lambda a, b: a != b, "!=")
 
     def __lt__(self, other: Any) -> Expr:

@@ -40,7 +40,7 @@ def run_udf(udf: UDF, checkpoint: Checkpoint, input_schema: Schema, settings: Se
         total, done = checkpoint.units, checkpoint.done_units()
         unit = "groups" if udf.kind == "agg" else "rows"
         if done:
-            logger.info("UDF '%s': continuing from checkpoint (%s of %s %s done)", udf.name, done, total, unit)
+            logger.info("UDF '%s': Continuing from checkpoint (%s of %s %s done)", udf.name, done, total, unit)
         todo = checkpoint.missing_ranges(settings.batch_size)
         if todo:
             _run_batches(_Job(udf, checkpoint, input_schema, settings, setup), todo,

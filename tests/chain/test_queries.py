@@ -96,6 +96,9 @@ def test_several_conditions_in_one_filter_all_hold(people):
         (C("city").isin([]), lambda n, a, c, s, k: False),
         (C("nick").is_null(), lambda n, a, c, s, k: k is None),
         (C("nick").is_not_null(), lambda n, a, c, s, k: k is not None),
+        (C("nick") == None, lambda n, a, c, s, k: k is None),  # noqa: E711 - IS NULL, as in the reference
+        (C("nick") != None, lambda n, a, c, s, k: k is not None),  # noqa: E711
+        ((C("nick") != None) & (C("age") > 30), lambda n, a, c, s, k: k is not None and a > 30),  # noqa: E711
         (~C("nick").is_null() & C("age").isin([31, 52]), lambda n, a, c, s, k: k is not None and a in (31, 52)),
     ],
 )
