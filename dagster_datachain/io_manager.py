@@ -13,6 +13,7 @@ from .chain.chain import DataChain
 from .chain.readers import read_arrow, read_dataset, read_pandas
 from .errors import DataChainError
 from .memory.store import using_memory
+from .metadata import change_metadata, latest_version
 from .resource import DataMemory
 
 
@@ -49,14 +50,14 @@ class DatasetIOManager(ConfigurableIOManager):
                     "the DatasetIOManager stores one partition per run: materialize them one at a time")
             name = partition_dataset(name, keys[0])
         memory = self.data_memory.memory()
+        previous = latest_version(memory, name)
         with using_memory(memory):
-            chain = _as_chain(obj, name)
-            record_chain = chain.save(name)
-        record = record_chain.dataset
+            record = _as_chain(obj, name).save(name).dataset
         assert record is not None
         context.add_output_metadata({
             "dataset": MetadataValue.text(record.reference),
             "dagster/row_count": MetadataValue.int(record.row_count),
+            **change_metadata(memory, previous, record),
         })
 
 
