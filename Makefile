@@ -1,12 +1,12 @@
 # Two commands on a fresh machine:
-#   make demo   install, then run the demo Dagster job (the README walkthrough as assets) on generated local images
+#   make demo   install, then materialize the demo Dagster job (the README walkthrough as assets) on generated images
 #   make test   install, then run the test suite
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 DAGSTER_HOME ?= $(abspath .dagster_home)
 
-.PHONY: install demo scripts dev test
+.PHONY: install install-demo demo scripts dev test
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -15,18 +15,20 @@ $(PY):
 install: $(PY)
 	$(PY) -m pip install -q -e '.[test]'
 
+install-demo: $(PY)
+	$(PY) -m pip install -q -e '.[ui]'
+
 $(DAGSTER_HOME)/dagster.yaml:
 	mkdir -p $(DAGSTER_HOME) && printf 'telemetry:\n  enabled: false\n' > $@
 
-demo: install $(DAGSTER_HOME)/dagster.yaml
-	DAGSTER_HOME=$(DAGSTER_HOME) $(VENV)/bin/dagster job execute -m definitions.defs -j walkthrough
-	$(PY) -c "import dagster_datachain as dc; dc.read_dataset('similar_to_reference').show()"
+demo: install-demo $(DAGSTER_HOME)/dagster.yaml
+	DAGSTER_HOME=$(DAGSTER_HOME) $(PY) -m definitions.demo
 
-scripts: install
+scripts: install-demo
 	PYTHON=$(abspath $(PY)) examples/walkthrough/run_all.sh
 
-dev: install $(DAGSTER_HOME)/dagster.yaml
-	DAGSTER_HOME=$(DAGSTER_HOME) $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1
+dev: install-demo $(DAGSTER_HOME)/dagster.yaml
+	DAGSTER_HOME=$(DAGSTER_HOME) VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH dg dev -h 127.0.0.1
 
 test: install
 	$(PY) -m pytest -q

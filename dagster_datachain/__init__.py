@@ -9,6 +9,9 @@ The chain API mirrors the DataChain library, so its scripts run with only the im
 
 from __future__ import annotations
 
+from importlib import metadata as _metadata
+from typing import TYPE_CHECKING
+
 from . import console
 from .chain import func
 from .chain.chain import DataChain
@@ -46,9 +49,24 @@ from .storage.filesystem import register_storage_options
 
 console.install()
 
+try:
+    __version__ = _metadata.version("dagster_datachain")
+except _metadata.PackageNotFoundError:  # a checkout on sys.path, not installed
+    __version__ = "0.0.0+unknown"
+
+if TYPE_CHECKING:  # what the lazy loader below returns, visible to type checkers and IDEs
+    from .asset_decorator import dataset_asset
+    from .components import BucketComponent, DatasetComponent
+    from .io_manager import DatasetIOManager
+    from .resource import DataMemory, datachain_resources
+    from .sensors import bucket_asset, bucket_sensor
+    from .sharding import sharded_dataset_asset
+
 # The Dagster face, imported on first use so plain scripts do not pay for importing Dagster.
 _DAGSTER_FACE = {
+    "BucketComponent": ".components",
     "DataMemory": ".resource",
+    "DatasetComponent": ".components",
     "datachain_resources": ".resource",
     "dataset_asset": ".asset_decorator",
     "DatasetIOManager": ".io_manager",
@@ -66,8 +84,10 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
+    "BucketComponent",
     "C",
     "DataMemory",
+    "DatasetComponent",
     "DatasetIOManager",
     "ColumnNotFoundError",
     "DataChain",

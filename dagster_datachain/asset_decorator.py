@@ -84,12 +84,13 @@ def dataset_asset(
         asset_ins = {param: _asset_in(param, pinned.get(param)) for param in parameters}
         wants_context = "context" in inspect.signature(fn).parameters
         settings = {"batch_size": batch_size, "parallel": parallel, "prefetch": prefetch}
+        asset_description = description or inspect.getdoc(fn)
 
         @asset(
             name=dataset,
             ins=asset_ins,
             deps=list(deps),
-            description=description or inspect.getdoc(fn),
+            description=asset_description,
             group_name=group_name,
             partitions_def=partitions_def,
             code_version=_code_version(fn),
@@ -109,7 +110,7 @@ def dataset_asset(
                 chain = build_chain(fn, dataset, settings, inputs, context if wants_context else None)
                 target = partition_dataset(dataset, context.partition_key) if context.has_partition_key else dataset
                 previous = latest_version(memory, target)
-                record = chain.save(target).dataset
+                record = chain.save(target, description=asset_description).dataset
                 assert record is not None
                 return MaterializeResult(
                     metadata=materialization_metadata(chain, record, previous, inputs, resource.knowledge_base),

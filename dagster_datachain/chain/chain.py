@@ -10,10 +10,9 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
 from pydantic import ValidationError
 from duckdb import col, fn
@@ -51,6 +50,9 @@ from .steps import (
     Union,
     names,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..memory.schema import Schema, TypeSpec
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def render_schema(schema: Schema) -> str:
@@ -26,6 +29,8 @@ def render_schema(schema: Schema) -> str:
 
 def flat_columns(table: pa.Table, schema: Schema, include_hidden: bool) -> dict[str, pa.ChunkedArray]:
     """Each leaf field as its own column, keyed by dotted path (`info.width`)."""
+    import pyarrow.compute as pc  # imported on first use, like pandas: `import dagster_datachain` stays light
+
     columns: dict[str, pa.ChunkedArray] = {}
     for column in table.column_names:
         spec = schema.get(column)
@@ -42,6 +47,8 @@ def flat_columns(table: pa.Table, schema: Schema, include_hidden: bool) -> dict[
 
 def to_dataframe(table: pa.Table, schema: Schema, *, flatten: bool, include_hidden: bool) -> pd.DataFrame:
     """A DataFrame of leaf columns: dotted names when `flatten`, else a MultiIndex when anything is nested."""
+    import pandas as pd
+
     columns = flat_columns(table, schema, include_hidden)
     frame = pd.DataFrame({name: array.to_pylist() for name, array in columns.items()})
     if flatten or not any("." in name and name.split(".")[0] in schema for name in columns):
@@ -67,6 +74,8 @@ def _abbreviate(value: object, items: int = 4) -> object:
 
 def render_table(table: pa.Table, schema: Schema, limit: int, *, flatten: bool, include_hidden: bool) -> str:
     """Rows as text like the reference's `show()`: a header per nested level and a note when rows were cut."""
+    import pandas as pd
+
     shown = table.slice(0, limit)
     frame = to_dataframe(shown, schema, flatten=flatten, include_hidden=include_hidden)
     for column in frame.columns:

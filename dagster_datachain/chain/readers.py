@@ -9,9 +9,8 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, Field
@@ -34,6 +33,9 @@ from ..storage.listing import FILE_COLUMNS, Page, list_prefix
 from .chain import DataChain, scratch_connection
 from .delta import default_dataset_delta, file_delta, state_table
 from .steps import ArrowSource, DatasetSource, FileSource, ListingSource
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 

@@ -8,9 +8,10 @@ import re
 from datetime import date, datetime, timezone
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
+if TYPE_CHECKING:
+    import jinja2
 
 from ..errors import DataChainError
 
@@ -32,6 +33,8 @@ def templates_dir() -> Path:
 @cache
 def environment() -> jinja2.Environment:
     """The template environment: strict about undefined names, markdown output (no HTML escaping)."""
+    import jinja2  # on first use: plain scripts that never write the Knowledge Base do not load it
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
         undefined=jinja2.StrictUndefined,

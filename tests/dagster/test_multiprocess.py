@@ -82,7 +82,7 @@ def test_killed_materialization_resumes_from_checkpoint(bucket, memory, tmp_path
 
     rerun = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
-    assert "continuing from checkpoint" in (rerun.stderr + rerun.stdout).lower()
+    assert "Continuing from checkpoint" in rerun.stderr + rerun.stdout
     redone = calls.read_text().split()
     assert len(redone) <= 60 - 30  # at least the three batches finished before the kill were kept
     paths = dc.read_dataset("killable_sizes").to_values("file.path")

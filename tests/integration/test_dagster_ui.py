@@ -40,8 +40,13 @@ def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     env = {**os.environ, "DAGSTER_HOME": str(home), "DC_DEMO_ROOT": str(work / "demo"),
            "DATACHAIN_ROOT_DIR": str(work / "datachain"), "PYTHONPATH": str(REPO)}
-    subprocess.run([str(BIN / "dagster"), "job", "execute", "-m", "definitions.defs", "-j", "walkthrough"],
-                   cwd=work, env=env, check=True, capture_output=True, timeout=300)
+    demo = subprocess.run([sys.executable, "-m", "definitions.demo"], cwd=work, env=env, check=True,
+                          capture_output=True, text=True, timeout=300)  # what `make demo` runs
+    summary = demo.stdout.splitlines()
+    assert summary[0].startswith(f"Built {len(DATASETS)} datasets")
+    assert {line.split("@")[0].strip() for line in summary[1:len(DATASETS) + 1]} == set(DATASETS)
+    assert "The 3 images closest to fiona.jpg" in demo.stdout and "make dev" in demo.stdout
+    assert "DEBUG" not in demo.stdout + demo.stderr  # no event flood
     port = free_port()
     log = open(work / "webserver.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen([str(BIN / "dagster-webserver"), "-w", str(REPO / "workspace.yaml"),
