@@ -40,7 +40,7 @@ from .errors import DataChainError
 from .hooks import knowledge_base_hook
 from .memory.names import split_reference
 from .memory.store import Memory, using_memory
-from .metadata import materialization_metadata
+from .metadata import latest_version, materialization_metadata
 
 DATASET_TAG = "dagster_datachain/dataset"
 
@@ -109,10 +109,11 @@ def dataset_asset(
             with run_scope(context, memory):
                 chain = build_chain(fn, dataset, settings, inputs, context if wants_context else None)
                 target = partition_dataset(dataset, context.partition_key) if context.has_partition_key else dataset
+                previous = latest_version(memory, target)
                 record = chain.save(target, description=asset_description).dataset
                 assert record is not None
                 return MaterializeResult(
-                    metadata=materialization_metadata(chain, record, inputs, resource.knowledge_base),
+                    metadata=materialization_metadata(chain, record, previous, inputs, resource.knowledge_base),
                     data_version=DataVersion(f"{record.reference}:{record.chain_hash[:12]}"),
                     check_results=evaluate_checks(memory, record, max_row_drop),
                 )

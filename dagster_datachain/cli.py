@@ -29,7 +29,7 @@ from tqdm import tqdm
 
 from . import C, DataChainError, Expr, StorageError, delete_dataset, gc, read_dataset
 from .kb import build_knowledge_base
-from .kb.changes import count_changes, version_changes
+from .memory.changes import count_changes, version_changes
 from .kb.render import human_size, utc
 from .kb.skill import TARGETS, install_skill, list_skills, uninstall_skill
 from .memory.catalog import get_version, list_versions

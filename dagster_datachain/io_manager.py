@@ -13,12 +13,15 @@ from .chain.chain import DataChain
 from .chain.readers import read_arrow, read_dataset, read_pandas
 from .errors import DataChainError
 from .memory.store import using_memory
+from .metadata import change_metadata, latest_version
 from .resource import DataMemory
 
 
 class DatasetIOManager(ConfigurableIOManager):
     """Loads `name` (or a version pinned with `AssetIn(metadata={"version": "1.0.2"})`) as a chain that copies
-    no rows; stores a returned DataChain, pandas DataFrame or pyarrow Table as the next version of `name`."""
+    no rows; stores a returned DataChain, pandas DataFrame or pyarrow Table as the next version of `name`.
+    A partitioned asset stores each partition as dataset `name.<partition key>` (as `@dataset_asset` does) and
+    loads the partitions asked for as one chain."""
 
     data_memory: DataMemory
 
@@ -38,15 +41,23 @@ class DatasetIOManager(ConfigurableIOManager):
         if obj is None:
             return
         name = _dataset_name(context.asset_key.path)
+        if context.has_asset_partitions:  # one dataset per partition, as load_input reads them
+            keys = context.asset_partition_keys
+            if len(keys) != 1:
+                span = context.asset_partition_key_range
+                raise DataChainError(
+                    f"asset {name!r} returned one object for {len(keys)} partitions ({span.start}..{span.end}); "
+                    "the DatasetIOManager stores one partition per run: materialize them one at a time")
+            name = partition_dataset(name, keys[0])
         memory = self.data_memory.memory()
+        previous = latest_version(memory, name)
         with using_memory(memory):
-            chain = _as_chain(obj, name)
-            record_chain = chain.save(name)
-        record = record_chain.dataset
+            record = _as_chain(obj, name).save(name).dataset
         assert record is not None
         context.add_output_metadata({
             "dataset": MetadataValue.text(record.reference),
             "dagster/row_count": MetadataValue.int(record.row_count),
+            **change_metadata(memory, previous, record),
         })
 
 

@@ -17,7 +17,8 @@ from dagster import (
 
 from .chain.chain import DataChain
 from .chain.output import flat_columns
-from .memory.catalog import VersionRecord, version_rows
+from .memory.catalog import VersionRecord, list_versions, version_rows
+from .memory.changes import ChangeCounts, count_changes
 from .memory.schema import Schema
 from .memory.store import Memory
 
@@ -68,9 +69,33 @@ def _cell(value: Any) -> str | int | float | bool | None:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def materialization_metadata(chain: DataChain, record: VersionRecord, inputs: dict[str, DataChain],
-                             knowledge_base: str | None) -> dict[str, Any]:
-    """The metadata of one dataset materialization."""
+def latest_version(memory: Memory, name: str) -> VersionRecord | None:
+    """The latest version of dataset `name`, None before its first save."""
+    with memory.connect() as con:
+        versions = list_versions(con, name)
+    return versions[-1] if versions else None
+
+
+def change_metadata(memory: Memory, previous: VersionRecord | None, record: VersionRecord) -> dict[str, Any]:
+    """What a save changed, as the Knowledge Base and `diff` count it: `unchanged` when it made no new version
+    (`previous` is the latest version before the save)."""
+    unchanged = previous is not None and previous.seq == record.seq
+    if unchanged:
+        counts = ChangeCounts(0, 0, 0)
+    else:
+        with memory.connect() as con:
+            counts = count_changes(con, previous, record)
+    return {
+        "unchanged": MetadataValue.bool(unchanged),
+        "rows_added": MetadataValue.int(counts.added),
+        "rows_changed": MetadataValue.int(counts.changed),
+        "rows_removed": MetadataValue.int(counts.removed),
+    }
+
+
+def materialization_metadata(chain: DataChain, record: VersionRecord, previous: VersionRecord | None,
+                             inputs: dict[str, DataChain], knowledge_base: str | None) -> dict[str, Any]:
+    """The metadata of one dataset materialization that saved `record` (`previous`: the latest before)."""
     metadata: dict[str, Any] = {
         "dataset": MetadataValue.text(record.reference),
         "dagster/row_count": MetadataValue.int(record.row_count),
@@ -78,8 +103,7 @@ def materialization_metadata(chain: DataChain, record: VersionRecord, inputs: di
         "preview": preview(chain.memory, record),
         "code_hash": MetadataValue.text(record.code_hash),
         "lineage": MetadataValue.json([entry.model_dump() for entry in record.lineage]),
-        "rows_added": MetadataValue.int(record.stats.get("added", 0)),
-        "rows_removed": MetadataValue.int(record.stats.get("removed", 0)),
+        **change_metadata(chain.memory, previous, record),
     }
     lineage = column_lineage(chain, inputs)
     if lineage is not None:

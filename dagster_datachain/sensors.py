@@ -61,7 +61,8 @@ def bucket_sensor(
     storage_options: dict[str, Any] | None = None,
 ) -> SensorDefinition:
     """Each tick lists `uri` (the listing is kept per file in Data Memory) and requests a run of `target` when
-    files are new, changed or deleted; the cursor holds only a fingerprint, so it survives daemon restarts.
+    files are new, changed or deleted; the cursor holds only a fingerprint and a count of changes seen (the run
+    key, unique per change), so it survives daemon restarts.
     With `bucket`, the bucket asset is reported with the listing as its data version, so the UI marks the
     datasets that read it stale."""
     key = bucket.key if bucket is not None else bucket_key(uri)
@@ -79,7 +80,8 @@ def bucket_sensor(
         with using_memory(context.resources.data_memory.memory()):
             files = read_storage(uri, update=True, anon=anon, **(storage_options or {}))
             fingerprint = files.fingerprint()[:32]
-            if fingerprint == context.cursor:
+            last, changes = _read_cursor(context.cursor)
+            if fingerprint == last:
                 return SkipReason(f"no file under {uri} changed")
             count = files.count()
         observed = AssetMaterialization(
@@ -87,7 +89,16 @@ def bucket_sensor(
             metadata={"uri": MetadataValue.text(uri), "files": MetadataValue.int(count)},
             tags={"dagster/data_version": fingerprint},
         )
-        return SensorResult(run_requests=[RunRequest(run_key=fingerprint)], cursor=fingerprint,
+        cursor = f"{fingerprint}.{changes + 1}"  # unique per change, even when the files return to an earlier state
+        return SensorResult(run_requests=[RunRequest(run_key=cursor)], cursor=cursor,
                             asset_events=[observed] if bucket is not None else [])
 
     return _sensor
+
+
+def _read_cursor(cursor: str | None) -> tuple[str | None, int]:
+    """The listing fingerprint of the last change seen and how many changes the sensor has seen."""
+    if not cursor:
+        return None, 0
+    fingerprint, _, changes = cursor.partition(".")
+    return fingerprint, int(changes) if changes.isdigit() else 0

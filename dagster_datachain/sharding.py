@@ -15,7 +15,7 @@ from .asset_decorator import ChainFunction, build_chain, run_scope
 from .chain.chain import DataChain
 from .hooks import knowledge_base_hook
 from .memory.names import split_reference
-from .metadata import materialization_metadata
+from .metadata import latest_version, materialization_metadata
 
 
 def sharded_dataset_asset(
@@ -56,9 +56,10 @@ def sharded_dataset_asset(
                 union = chain.shard(0, shards)
                 for i in range(1, shards):
                     union = union.union(chain.shard(i, shards))
+                previous = latest_version(resource.memory(), dataset)
                 record = union.save(dataset).dataset
                 assert record is not None
-                metadata = materialization_metadata(union, record, {}, resource.knowledge_base)
+                metadata = materialization_metadata(union, record, previous, {}, resource.knowledge_base)
             return Output(None, metadata=metadata, data_version=DataVersion(f"{record.reference}:{record.chain_hash[:12]}"))
 
         @graph_asset(name=dataset, description=description or fn.__doc__, group_name=group_name,

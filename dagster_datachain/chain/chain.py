@@ -19,6 +19,7 @@ from duckdb import col, fn
 
 from ..errors import ColumnNotFoundError, DataChainError, DataMemoryFullError, SchemaError
 from ..memory import catalog
+from ..memory.changes import count_changes
 from ..memory.names import Bump, parse_version, validate_columns, validate_name
 from ..memory.schema import Schema, ValueBuilder, column_spec, schema_from_arrow, to_arrow_schema
 from ..memory.store import Memory
@@ -467,7 +468,8 @@ class DataChain:
 
         The first version is 1.0.0; later saves bump PATCH, or MINOR when the schema changed, or what
         `update_version` ("patch" | "minor" | "major") or an explicit `version` says. A chain whose input and
-        code are unchanged since the latest version saves nothing new.
+        code are unchanged since the latest version saves nothing new; nor does one whose rows and schema equal
+        the latest version's (unless `version` or `update_version` asks for a new version).
         """
         validate_name(name)
         validate_columns(self._schema)
@@ -500,22 +502,29 @@ class DataChain:
             spec = self._source.delta
             close = lambda con, table, seq: delta.close_target_rows(  # noqa: E731
                 con, table, plan.close_keys, spec, self._schema, seq)
-        with self._memory.transaction() as con:
-            previous = _latest(con, name)
-            record = catalog.commit_version(
-                con,
-                name=name,
-                version=explicit or catalog.next_version(previous, self._schema, update_version, self.code_hash()),
-                schema=self._schema,
-                rows=resolved._relation(con),
-                code_hash=self.code_hash(),
-                chain_hash=chain_hash,
-                lineage=self.lineage(),
-                run_id=current_run_id(),
-                description=description if description is not None else (previous.description if previous else None),
-                close=close,
-            )
-            self._record_seen(con, name, record.seq, plan)
+        try:
+            with self._memory.transaction() as con:
+                previous = _latest(con, name)
+                record = catalog.commit_version(
+                    con,
+                    name=name,
+                    version=explicit or catalog.next_version(previous, self._schema, update_version, self.code_hash()),
+                    schema=self._schema,
+                    rows=resolved._relation(con),
+                    code_hash=self.code_hash(),
+                    chain_hash=chain_hash,
+                    lineage=self.lineage(),
+                    run_id=current_run_id(),
+                    description=description if description is not None else (
+                        previous.description if previous else None),
+                    close=close,
+                )
+                if explicit is None and update_version is None and _same_rows(con, previous, record):
+                    raise _SameRows(previous)  # type: ignore[arg-type]  # rolls the new version back
+                self._record_seen(con, name, record.seq, plan)
+        except _SameRows as same:
+            logger.info("%s is unchanged: the chain's rows equal its rows; no new version saved", same.record.reference)
+            return same.record
         logger.info("Saved %s (%s)", record.reference, _change_summary(record, incremental=plan is not None))
         return record
 
@@ -655,6 +664,21 @@ def _change_summary(record: catalog.VersionRecord, *, incremental: bool) -> str:
 def _latest(con: duckdb.DuckDBPyConnection, name: str) -> catalog.VersionRecord | None:
     versions = catalog.list_versions(con, name)
     return versions[-1] if versions else None
+
+
+class _SameRows(Exception):
+    """Rolls back a commit whose rows equal those of `record`, the dataset's latest version."""
+
+    def __init__(self, record: catalog.VersionRecord) -> None:
+        super().__init__(record.reference)
+        self.record = record
+
+
+def _same_rows(con: duckdb.DuckDBPyConnection, previous: catalog.VersionRecord | None,
+               record: catalog.VersionRecord) -> bool:
+    """Whether `record` has exactly the schema and rows of `previous`."""
+    return (previous is not None and not _schema_changed(previous.dataset_schema, record.dataset_schema)
+            and count_changes(con, previous, record).identical)
 
 
 def _resolve_subchains(step: Step) -> tuple[Step, list[Checkpoint]]:

@@ -9,7 +9,7 @@ import duckdb
 
 from ..chain.output import flat_columns
 from ..memory.catalog import ListingRecord, VersionRecord, version_rows
-from .changes import quote_identifier
+from ..memory.changes import quote_identifier
 
 
 @dataclass(frozen=True)

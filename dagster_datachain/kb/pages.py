@@ -10,7 +10,7 @@ from functools import partial
 import duckdb
 
 from ..memory.schema import Schema, TypeSpec
-from .changes import count_changes
+from ..memory.changes import count_changes
 from .facts import BucketStats, bucket_stats, preview
 from .graph import INDEX, Bucket, Dataset, KnowledgeGraph
 from .render import render

@@ -228,20 +228,10 @@ def test_partitions_are_datasets_of_their_own_and_downstream_reads_their_union(m
     assert dc.read_dataset("all_lengths").count() == 12
 
 
-def test_resource_storage_options_reach_the_bucket(memory, tmp_path, s3_server):
-    bucket = s3_server.make_bucket("dagster-assets")
-    fs = s3_server.fs()
-    for i in range(3):
-        fs.pipe(f"dagster-assets/notes/n{i}.txt", b"word " * (i + 1))
-
-    @dc.dataset_asset()
-    def bucket_notes() -> dc.DataChain:
-        return dc.read_storage(f"{bucket}/notes/").map(measure=measure)
-
-    data_memory = dc.DataMemory(root=str(memory.root), knowledge_base=None,
-                                storage_options={"s3://": s3_server.storage_options})
-    with dg.instance_for_test() as instance:
-        result = dg.materialize([bucket_notes], instance=instance, resources={
-            "data_memory": data_memory, "dataset_io_manager": dc.DatasetIOManager(data_memory=data_memory)})
-    assert result.success
-    assert sorted(dc.read_dataset("bucket_notes").to_values("measure.words")) == [1, 2, 3]
+def test_resource_refuses_a_credential_in_plain_storage_options():
+    options = {"endpoint_url": "http://127.0.0.1:9000", "secret": "plain-secret-value"}
+    with pytest.raises(dc.DataChainError, match=r"storage_options\['s3://'\]\['secret'\] is a credential") as no:
+        dc.DataMemory(storage_options={"s3://": options})
+    assert "plain-secret-value" not in str(no.value)
+    assert "storage_credentials={'s3://': {'secret': dg.EnvVar('VARIABLE_NAME')}}" in str(no.value)
+    dc.DataMemory(storage_options={"gs://": {"token": "anon"}})  # an anonymous token mode is no secret

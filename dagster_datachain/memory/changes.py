@@ -1,5 +1,8 @@
 """What changed between two dataset versions, computed in DuckDB: rows added, removed and changed.
 
+The one source of change counts: a save uses it to skip a version identical to the previous one, and the
+Dagster metadata, the Knowledge Base and `diff` all report what it counts.
+
 Rows are compared whole (as JSON, so versions with different schemas compare too). A row is *changed* when its
 File key (source, path) is in both versions with different values. Two versions in the same rows table share
 every unchanged row physically, so only the rows that one sees and the other does not are compared.
@@ -11,8 +14,8 @@ from typing import NamedTuple
 
 import duckdb
 
-from ..memory.catalog import ADDED, REMOVED, VersionRecord
-from ..memory.schema import Schema
+from .catalog import ADDED, REMOVED, VersionRecord
+from .schema import Schema
 
 
 class ChangeCounts(NamedTuple):
@@ -24,6 +27,11 @@ class ChangeCounts(NamedTuple):
 
     def __str__(self) -> str:
         return f"+{self.added} ~{self.changed} -{self.removed}"
+
+    @property
+    def identical(self) -> bool:
+        """True when no row was added, removed or changed."""
+        return not (self.added or self.removed or self.changed)
 
 
 def file_key(schema: Schema) -> str | None:
