@@ -26,7 +26,8 @@ from ..memory.store import Memory
 from ..udf.checkpoint import UNIT, Checkpoint, remove_abandoned
 from ..udf.runner import run_udf
 from ..udf.settings import Settings
-from ..udf.signature import UDFKind, make_udf
+from ..udf.code_hash import code_hash
+from ..udf.signature import UDF, UDFKind, make_udf
 from . import delta, output
 from .maintenance import STALE_CHECKPOINT_SECONDS
 from .expr import C, Expr, column_or_expr, lift, resolve_column
@@ -161,7 +162,7 @@ class DataChain:
 
     def code_hash(self) -> str:
         """A hash of the code of every UDF in the chain and its sub-chains."""
-        parts = [s.udf.code_hash for s, _ in self._steps if isinstance(s, UDFStep)]
+        parts = [f"{self._step_key(s.udf)}|{self._code_key(s.udf)}" for s, _ in self._steps if isinstance(s, UDFStep)]
         parts += [sub.code_hash() for s, _ in self._steps for sub in s.subchains()]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
@@ -414,18 +415,44 @@ class DataChain:
 
     def _run(self, step: UDFStep) -> tuple[PartsSource, Checkpoint]:
         udf = step.udf
-        key = hashlib.sha256(f"{self.fingerprint()}\n{udf.signature_key}".encode()).hexdigest()[:32]
-        checkpoint = Checkpoint(self._memory.staging_dir / key)
+        checkpoint = Checkpoint.for_step(self._memory.staging_dir, step=_digest(self._step_key(udf), 12),
+                                         input=_digest(self.fingerprint(), 20), code=self._code_key(udf))
         checkpoint.hold()
         try:
             if not checkpoint.has_input():
-                self._stage_input(checkpoint, udf.partition_by)
+                self._prepare(udf, checkpoint)
             parts = run_udf(udf, checkpoint, self._schema, self._settings, self._setup)
         except BaseException:
             checkpoint.release()
             raise
-        source = PartsSource(parts, step.output_schema(self._schema), key, self.lineage())
+        source = PartsSource(parts, step.output_schema(self._schema), checkpoint.directory.name, self.lineage())
         return source, checkpoint
+
+    def _prepare(self, udf: UDF, checkpoint: Checkpoint) -> None:
+        """A new checkpoint continues an unfinished run of the same step and input whose code has since changed
+        (the user fixed the UDF), else starts from the staged input."""
+        previous = checkpoint.unfinished_predecessor()
+        if previous is not None:
+            try:
+                done = checkpoint.adopt(previous)
+            except OSError:  # the other checkpoint was removed meanwhile: start afresh
+                logger.debug("could not continue from %s", previous.directory, exc_info=True)
+            else:
+                logger.info("UDF '%s': code changed (%s -> %s) since an unfinished run; continuing from its "
+                            "checkpoint (%s of %s units done), the rest runs with the current code",
+                            udf.name, previous.code_key, checkpoint.code_key, done, checkpoint.units)
+                return
+        self._stage_input(checkpoint, udf.partition_by)
+
+    def _step_key(self, udf: UDF) -> str:
+        """The UDF step's parameters: kind, inputs, outputs, setup names, partition_by, and batch_map's batching."""
+        batching = self._settings.batch_size if udf.kind == "batch_map" else None
+        return f"{udf.signature_key}|batch={batching}"
+
+    def _code_key(self, udf: UDF) -> str:
+        """The UDF's code with everything it sees, and the code of the setup objects it takes."""
+        setup = [(name, code_hash(self._setup[name])) for name in udf.setup_args if name in self._setup]
+        return _digest(f"{udf.code_hash}|{setup}", 16)
 
     def _stage_input(self, checkpoint: Checkpoint, partition_by: tuple[str, ...]) -> None:
         """Write this (query-only) chain's rows to the checkpoint's input file, each numbered by `_dc_unit`."""
@@ -630,6 +657,10 @@ class DataChain:
     def to_values(self, column: str) -> list[Any]:
         """One column's values as a list."""
         return list(self.collect(column))
+
+
+def _digest(text: str, length: int) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
 
 
 def _schema_changed(old: Schema, new: Schema) -> bool:

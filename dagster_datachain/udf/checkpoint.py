@@ -1,8 +1,13 @@
 """Checkpoints are committed parts: the staged input of a UDF step plus one Parquet file per finished batch.
 
-Layout under `<root>/staging/<key>/`: `input.parquet` (the step's input, each row numbered by `_dc_unit`),
-`meta.json` (how many units), and `parts/part-<start>-<end>.parquet`, each renamed into place only when complete,
-so a part either exists whole or not at all.
+Layout under `<root>/staging/<step>-<input>-<code>/`: `input.parquet` (the step's input, each row numbered by
+`_dc_unit`), `meta.json` (how many units), `parts/part-<start>-<end>.parquet`, each renamed into place only when
+complete, so a part either exists whole or not at all, and `finished` once every unit is done.
+
+The folder name is three keys: `step` (the UDF's parameters), `input` (the rows it reads) and `code` (its code and
+everything the code sees). A finished checkpoint is reused only by the same code. An unfinished one (a run that
+failed or was killed) is continued by the next run of the same step and input even when the code changed, so fixing
+a bug in a UDF does not throw away the rows already done.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ class Checkpoint:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self.step_key, self.input_key, self.code_key = (directory.name.split("-") + ["", "", ""])[:3]
         self.input_path = directory / "input.parquet"
         self.parts_dir = directory / "parts"
         self._use: IO[str] | None = None
@@ -91,6 +97,36 @@ class Checkpoint:
     def part_paths(self) -> list[Path]:
         return [self.parts_dir / f"part-{s:012d}-{e:012d}.parquet" for s, e in self.done_ranges()]
 
+    @classmethod
+    def for_step(cls, staging_dir: Path, *, step: str, input: str, code: str) -> Checkpoint:  # noqa: A002
+        """The checkpoint of a step (parameters), over an input (rows), run by some code; keys are hex digests."""
+        return cls(staging_dir / f"{step}-{input}-{code}")
+
+    def is_finished(self) -> bool:
+        return (self.directory / "finished").exists()
+
+    def mark_finished(self) -> None:
+        """Every unit is done: from now on only the same code may reuse these parts."""
+        _atomic_write_text(self.directory / "finished", self.code_key)
+
+    def unfinished_predecessor(self) -> Checkpoint | None:
+        """The unfinished checkpoint of the same step and input under other code (a failed run whose UDF the
+        user has since edited) with the most units done, if any."""
+        siblings = [Checkpoint(d) for d in self.directory.parent.glob(f"{self.step_key}-{self.input_key}-*")
+                    if d != self.directory]
+        candidates = [c for c in siblings if c.has_input() and not c.is_finished() and c.done_ranges()]
+        return max(candidates, key=Checkpoint.done_units, default=None)
+
+    def adopt(self, previous: Checkpoint) -> int:
+        """Take over `previous`'s input and committed parts (as hard links, copies where links are impossible),
+        then remove it unless another process uses it; returns how many units were done."""
+        self.parts_dir.mkdir(parents=True, exist_ok=True)
+        for source in [previous.input_path, previous.directory / "meta.json", *previous.part_paths()]:
+            folder = self.parts_dir if source.parent == previous.parts_dir else self.directory
+            _link_or_copy(source, folder / source.name)
+        _remove_unless_used(previous.directory)
+        return self.done_units()
+
     # ----------------------------------------------------------------- locks
     # `.lock`: shared by every process using the checkpoint, exclusive (without waiting) to remove it.
     # `.compute.lock`: exclusive while batches run, so two processes never compute the same parts.
@@ -147,6 +183,15 @@ def _remove_unless_used(directory: Path) -> bool:
 
 def _last_touched(directory: Path) -> float:
     return max((p.stat().st_mtime for p in directory.rglob("*")), default=directory.stat().st_mtime)
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    partial = target.with_name(f".{target.name}.{os.getpid()}")
+    try:
+        os.link(source, partial)
+    except OSError:
+        shutil.copyfile(source, partial)
+    os.replace(partial, target)
 
 
 def _atomic_write_text(path: Path, text: str) -> None:

@@ -39,12 +39,16 @@ def run_udf(udf: UDF, checkpoint: Checkpoint, input_schema: Schema, settings: Se
     with checkpoint.computing():
         total, done = checkpoint.units, checkpoint.done_units()
         unit = "groups" if udf.kind == "agg" else "rows"
-        if done:
+        if checkpoint.is_finished():
+            logger.info("UDF '%s': reusing its checkpoint (%s %s; same input, parameters and code %s)",
+                        udf.name, total, unit, checkpoint.code_key)
+        elif done:
             logger.info("UDF '%s': continuing from checkpoint (%s of %s %s done)", udf.name, done, total, unit)
         todo = checkpoint.missing_ranges(settings.batch_size)
         if todo:
             _run_batches(_Job(udf, checkpoint, input_schema, settings, setup), todo,
                          Progress(f"UDF '{udf.name}'", total, done, unit), settings.parallel or 1)
+        checkpoint.mark_finished()
     return checkpoint.part_paths()
 
 
