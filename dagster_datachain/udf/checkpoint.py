@@ -40,6 +40,7 @@ class Checkpoint:
         self.input_path = directory / "input.parquet"
         self.parts_dir = directory / "parts"
         self._use: IO[str] | None = None
+        self._compute: IO[str] | None = None
 
     # ----------------------------------------------------------------- input
     def has_input(self) -> bool:
@@ -155,10 +156,20 @@ class Checkpoint:
         self.directory.mkdir(parents=True, exist_ok=True)
         with open(self.directory / ".compute.lock", "a+") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
+            self._compute = handle
             try:
                 yield
             finally:
+                self._compute = None
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def drop_inherited_locks(self) -> None:
+        """In a forked worker: close the lock files inherited from the parent without unlocking them, so the
+        locks end with the parent (a worker outliving it must not keep the next run waiting)."""
+        for handle in (self._compute, self._use):
+            if handle is not None:
+                handle.close()
+        self._compute = self._use = None
 
 
 def remove_abandoned(staging_dir: Path, older_than: float) -> int:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import sys
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from ..storage.file import File
 from .checkpoint import UNIT, Checkpoint
 from .settings import Settings
 from .signature import UDF
+from .workers import WorkerDied, WorkerPool
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +72,7 @@ class _Job:
                  setup: SetupFactories) -> None:
         self.udf, self.checkpoint, self.input_schema = udf, checkpoint, input_schema
         self.settings, self.setup = settings, setup
+        self.mark: Callable[[int], None] = _ignore
         self._runner: _BatchRunner | None = None
         self._reader: duckdb.DuckDBPyConnection | None = None
 
@@ -79,13 +80,29 @@ class _Job:
         """Run units [start, end) and commit them as one part; returns how many units were done."""
         if self._runner is None:
             setup_values = {name: self.setup[name]() for name in self.udf.setup_args}
-            self._runner = _BatchRunner(self.udf, self.input_schema, self.settings, setup_values)
-            self._reader = duckdb.connect()
-        assert self._reader is not None
-        source = self._reader.read_parquet(str(self.checkpoint.input_path))
-        batch = source.filter((col(UNIT) >= start) & (col(UNIT) < end)).sort(col(UNIT)).to_arrow_table()
-        self.checkpoint.commit_part(self._runner.run(batch), start, end)
+            self._runner = _BatchRunner(self.udf, self.input_schema, self.settings, setup_values, self.mark)
+        self.checkpoint.commit_part(self._runner.run(self.read(start, end)), start, end)
         return end - start
+
+    def read(self, start: int, end: int) -> pa.Table:
+        """The staged input rows of units [start, end)."""
+        if self._reader is None:
+            self._reader = duckdb.connect()
+        source = self._reader.read_parquet(str(self.checkpoint.input_path))
+        return source.filter((col(UNIT) >= start) & (col(UNIT) < end)).sort(col(UNIT)).to_arrow_table()
+
+    def label(self, unit: int) -> str:
+        """How messages name a unit: its (first) row's file path, else its number."""
+        column = _file_column(self.input_schema)
+        rows = self.read(unit, unit + 1)
+        if column is None or rows.num_rows == 0:
+            return f"#{unit}"
+        return str(pc.struct_field(rows.column(column), "path")[0].as_py())
+
+    def prepare_worker(self, mark: Callable[[int], None]) -> None:
+        """In a forked worker: record units in flight with `mark`, and let the parent's locks go with it."""
+        self.mark = mark
+        self.checkpoint.drop_inherited_locks()
 
     def close(self) -> None:
         if self._runner is not None:
@@ -94,37 +111,32 @@ class _Job:
             self._reader.close()
 
 
-_worker_job: _Job | None = None  # the job a forked worker inherits from its parent
-
-
-def _work(start: int, end: int) -> int:
-    assert _worker_job is not None
-    return _worker_job.process(start, end)
+def _ignore(unit: int) -> None:
+    pass
 
 
 def _run_parallel(job: _Job, todo: list[tuple[int, int]], workers: int, progress: Progress) -> None:
-    """Fan batches out to forked processes; the first failure stops all workers and is raised as is."""
-    global _worker_job
-    _worker_job = job
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    """Fan batches out to forked processes; the first failure stops all workers and is raised, a worker that died
+    as a UDFError naming the UDF and the row it was on."""
+    pool = WorkerPool(workers, job.process, job.prepare_worker)
     try:
-        futures = [pool.submit(_work, start, end) for start, end in todo]
-        for future in as_completed(futures):
-            progress.advance(future.result())
-    except BaseException:
-        for process in list(getattr(pool, "_processes", {}).values()):  # stop batches in flight now
-            process.terminate()
-        raise
+        pool.run(todo, progress.advance)
+    except WorkerDied as died:
+        row = job.label(died.unit) if died.unit is not None else None
+        where = f"input row {row}" if row is not None else f"the batch of units {died.batch[0]}..{died.batch[1] - 1}"
+        raise UDFError(f"UDF '{job.udf.name}': worker process {died.pid} {died.how()} while processing {where}; "
+                       "that batch was not committed", udf=job.udf.name, row=row) from None
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        _worker_job = None
+        pool.close()
 
 
 class _BatchRunner:
     """Turns one input batch (Arrow) into one output batch (Arrow) by calling the user's function."""
 
-    def __init__(self, udf: UDF, input_schema: Schema, settings: Settings, setup_values: dict[str, Any]) -> None:
+    def __init__(self, udf: UDF, input_schema: Schema, settings: Settings, setup_values: dict[str, Any],
+                 mark: Callable[[int], None]) -> None:
         self.udf = udf
+        self.mark = mark
         self.setup_values = setup_values
         self.converters = [p.converter() for p in udf.params]
         self.label_column = _file_column(input_schema)
@@ -143,10 +155,11 @@ class _BatchRunner:
         labels = self._labels(batch)
         units = batch.column(UNIT).to_pylist()
         if self.udf.kind == "map":
-            outputs = [self._call(args, label) for args, label in self._prefetched(columns, labels)]
+            outputs = [self._call(args, label, unit) for (args, label), unit in zip(self._prefetched(columns, labels),
+                                                                                    units)]
             return self._with_outputs(batch, [self.udf.output_row(o, lab) for o, lab in zip(outputs, labels)])
         if self.udf.kind == "batch_map":
-            results = list(self._call(columns, f"batch {units[0]}..{units[-1]}"))
+            results = list(self._call(columns, f"batch {units[0]}..{units[-1]}", units[0]))
             if len(results) != batch.num_rows:
                 raise UDFError(f"UDF '{self.udf.name}' returned {len(results)} results for a batch of "
                                f"{batch.num_rows} rows; batch_map must return one per row", udf=self.udf.name)
@@ -161,7 +174,7 @@ class _BatchRunner:
         else:  # agg: one call per group, each argument a list of the group's values
             calls = ((tuple(c[i:j] for c in columns), labels[i], units[i]) for i, j in _groups(units))
         for args, label, unit in calls:
-            for item in self._call(args, label, generate=True):
+            for item in self._call(args, label, unit, generate=True):
                 rows.append(self.udf.output_row(item, label))
                 out_units.append(unit)
         arrays = {n: pa.array([r[n] for r in rows], type=t) for n, t in self.out_types.items()}
@@ -176,12 +189,16 @@ class _BatchRunner:
                 batch = batch.append_column(name, array)
         return batch
 
-    def _call(self, args: Any, label: str, *, generate: bool = False) -> Any:
+    def _call(self, args: Any, label: str, unit: int, *, generate: bool = False) -> Any:
+        self.mark(unit)
         try:
             result = self.udf.func(*args, **self.setup_values)
             return list(result) if generate else result
         except UDFError:
             raise
+        except SystemExit as exc:  # sys.exit() in user code ends the UDF, not the program
+            raise UDFError(f"UDF '{self.udf.name}' called sys.exit({exc.code!r}) on input row {label}",
+                           udf=self.udf.name, row=label) from exc
         except Exception as exc:  # user code, or a file it read (StorageError): name the UDF and the row
             raise UDFError(f"UDF '{self.udf.name}' failed on input row {label}: {type(exc).__name__}: {exc}",
                            udf=self.udf.name, row=label) from exc
