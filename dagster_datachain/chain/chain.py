@@ -10,7 +10,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 import pandas as pd
@@ -21,7 +21,14 @@ from duckdb import col, fn
 from ..errors import ColumnNotFoundError, DataChainError, SchemaError
 from ..memory import catalog
 from ..memory.names import Bump, parse_version, validate_name
-from ..memory.schema import Schema, ValueBuilder, column_spec, schema_from_arrow, to_arrow_schema
+from ..memory.schema import (
+    Schema,
+    ValueBuilder,
+    column_spec,
+    schema_from_arrow,
+    spec_from_annotation,
+    to_arrow_schema,
+)
 from ..memory.store import Memory
 from ..udf.checkpoint import UNIT, Checkpoint, remove_abandoned
 from ..udf.runner import run_udf
@@ -210,9 +217,12 @@ class DataChain:
         return schema_from_arrow(arrow_schema, known)
 
     def settings(self, *, batch_size: int | None = None, prefetch: int | None = None,
-                 parallel: int | bool | None = None, cache: bool | None = None) -> DataChain:
-        """Change how UDFs run: `batch_size` rows per checkpoint, `prefetch` files read ahead, `parallel` workers."""
-        changes: dict[str, Any] = {"batch_size": batch_size, "prefetch": prefetch, "cache": cache}
+                 parallel: int | bool | None = None, cache: bool | None = None,
+                 on_error: Literal["raise", "skip"] | None = None) -> DataChain:
+        """Change how UDFs run: `batch_size` rows per checkpoint, `prefetch` files read ahead, `parallel` workers,
+        `on_error="skip"` to leave out rows the UDF fails on (recorded in dataset `<name>__errors` on save)."""
+        changes: dict[str, Any] = {"batch_size": batch_size, "prefetch": prefetch, "cache": cache,
+                                   "on_error": on_error}
         if parallel is not None:
             changes["parallel"] = (os.cpu_count() or 1) if parallel is True else (None if parallel is False
                                                                                 else parallel)
@@ -416,7 +426,7 @@ class DataChain:
     def _run(self, step: UDFStep) -> tuple[PartsSource, Checkpoint]:
         udf = step.udf
         checkpoint = Checkpoint.for_step(self._memory.staging_dir, step=_digest(self._step_key(udf), 12),
-                                         input=_digest(self.fingerprint(), 20), code=self._code_key(udf))
+                                         input=self._input_key(), code=self._code_key(udf))
         checkpoint.hold()
         try:
             if not checkpoint.has_input():
@@ -443,6 +453,10 @@ class DataChain:
                             udf.name, previous.code_key, checkpoint.code_key, done, checkpoint.units)
                 return
         self._stage_input(checkpoint, udf.partition_by)
+
+    def _input_key(self) -> str:
+        """The rows a UDF step reads, and whether failing rows stop the run or are left out."""
+        return _digest(f"{self.fingerprint()}|on_error={self._settings.on_error}", 20)
 
     def _step_key(self, udf: UDF) -> str:
         """The UDF step's parameters: kind, inputs, outputs, setup names, partition_by, and batch_map's batching."""
@@ -511,15 +525,18 @@ class DataChain:
                         plan.unchanged)
         chain = self._copy(source=RestrictedSource(self._source, plan)) if plan is not None else self
         with chain._executing() as (resolved, checkpoints):
-            record = self._commit(name, explicit, update_version, description, chain_hash, resolved, plan)
+            errors = [error for checkpoint in checkpoints for error in checkpoint.errors()]
+            record = self._commit(name, explicit, update_version, description, chain_hash, resolved, plan, errors)
             for checkpoint in checkpoints:
                 checkpoint.try_remove()
         remove_abandoned(self._memory.staging_dir, STALE_CHECKPOINT_SECONDS)
         return self._read_version(record)
 
     def _commit(self, name: str, explicit: Any, update_version: Bump | None, description: str | None,
-                chain_hash: str, resolved: DataChain, plan: delta.DeltaPlan | None) -> catalog.VersionRecord:
-        """One transaction: the new version's rows (and closed rows, for delta), its catalog entry, delta state."""
+                chain_hash: str, resolved: DataChain, plan: delta.DeltaPlan | None,
+                errors: list[dict[str, Any]]) -> catalog.VersionRecord:
+        """One transaction: the new version's rows (and closed rows, for delta), its catalog entry, delta state,
+        and the rows UDFs skipped (`on_error="skip"`) as the next version of `<name>__errors`."""
         close = None
         if plan is not None:
             spec = self._source.delta
@@ -541,6 +558,7 @@ class DataChain:
                 close=close,
             )
             self._record_seen(con, name, record.seq, plan)
+            _record_errors(con, name, record, errors)
         if plan is not None:
             logger.info("%s → %s (+%s / -%s rows)", plan.summary(), record.reference, record.stats["added"],
                         record.stats["removed"])
@@ -657,6 +675,28 @@ class DataChain:
     def to_values(self, column: str) -> list[Any]:
         """One column's values as a list."""
         return list(self.collect(column))
+
+
+ERRORS_SUFFIX = "__errors"
+_ERROR_SCHEMA: Schema = {name: spec_from_annotation(str) for name in ("udf", "row", "error")}
+
+
+def _record_errors(con: duckdb.DuckDBPyConnection, name: str, record: catalog.VersionRecord,
+                   errors: list[dict[str, Any]]) -> None:
+    """Save the rows UDFs skipped as the next version of `<name>__errors` (an empty one once none fail)."""
+    errors_name = name + ERRORS_SUFFIX
+    previous = _latest(con, errors_name)
+    if not errors and previous is None:
+        return
+    rows = pa.table({column: pa.array([e[column] for e in errors], type=pa.string()) for column in _ERROR_SCHEMA})
+    errors_record = catalog.commit_version(
+        con, name=errors_name, version=catalog.next_version(previous, _ERROR_SCHEMA, None), schema=_ERROR_SCHEMA,
+        rows=con.from_arrow(rows), lineage=[catalog.LineageEntry(kind="dataset", name=name, version=record.version)],
+        run_id=record.run_id, description=f"Input rows the UDFs of {record.reference} failed on and left out",
+    )
+    if errors:
+        logger.warning("%s: %s input rows failed and were left out; see %s", record.reference, len(errors),
+                       errors_record.reference)
 
 
 def _digest(text: str, length: int) -> str:

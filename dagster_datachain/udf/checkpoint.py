@@ -19,15 +19,16 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 UNIT = "_dc_unit"  # row number (map, gen, batch_map) or group number (agg) in the staged input
+_KEYS, _ERRORS = "dc_unit_keys", "dc_errors"  # part metadata
 _PART = re.compile(r"part-(\d{12})-(\d{12})\.parquet")
 
 
@@ -81,14 +82,20 @@ class Checkpoint:
     def done_units(self) -> int:
         return sum(end - start for start, end in self.done_ranges())
 
-    def commit_part(self, table: pa.Table, start: int, end: int) -> Path:
-        """Write a finished batch; the rename makes it visible only once complete."""
+    def commit_part(self, table: pa.Table, start: int, end: int, keys: Sequence[tuple[int, str]] = (),
+                    errors: Sequence[dict[str, Any]] = ()) -> Path:
+        """Write a finished batch (units [start, end)); the rename makes it visible only once complete.
+
+        `keys` are (unit, input key) of the units that succeeded, for reuse by later runs over other inputs;
+        `errors` are the units skipped because the UDF failed on them (`settings(on_error="skip")`).
+        """
         self.parts_dir.mkdir(parents=True, exist_ok=True)
         final = self.parts_dir / f"part-{start:012d}-{end:012d}.parquet"
         fd, partial = tempfile.mkstemp(dir=self.parts_dir, prefix=".part-", suffix=".parquet")
         os.close(fd)
+        metadata = {_KEYS: json.dumps(list(keys)), _ERRORS: json.dumps(list(errors))}
         try:
-            pq.write_table(table, partial)
+            pq.write_table(table.replace_schema_metadata(metadata), partial)
             os.replace(partial, final)
         finally:
             if os.path.exists(partial):
@@ -97,6 +104,20 @@ class Checkpoint:
 
     def part_paths(self) -> list[Path]:
         return [self.parts_dir / f"part-{s:012d}-{e:012d}.parquet" for s, e in self.done_ranges()]
+
+    @staticmethod
+    def part_units(path: Path) -> list[tuple[int, str]]:
+        """(unit, input key) of each unit a part holds the results of."""
+        return [(int(u), str(k)) for u, k in json.loads(_part_metadata(path).get(_KEYS, "[]"))]
+
+    def errors(self) -> list[dict[str, Any]]:
+        """The units skipped because the UDF failed on them, in input order."""
+        return [error for path in self.part_paths() for error in json.loads(_part_metadata(path).get(_ERRORS, "[]"))]
+
+    def same_code_elsewhere(self) -> list[Checkpoint]:
+        """Checkpoints of the same step and code over other inputs: their units can be reused by input key."""
+        pattern = f"{self.step_key}-*-{self.code_key}"
+        return [Checkpoint(d) for d in self.directory.parent.glob(pattern) if d != self.directory]
 
     @classmethod
     def for_step(cls, staging_dir: Path, *, step: str, input: str, code: str) -> Checkpoint:  # noqa: A002
@@ -194,6 +215,11 @@ def _remove_unless_used(directory: Path) -> bool:
 
 def _last_touched(directory: Path) -> float:
     return max((p.stat().st_mtime for p in directory.rglob("*")), default=directory.stat().st_mtime)
+
+
+def _part_metadata(path: Path) -> dict[str, str]:
+    metadata = pq.read_schema(path).metadata or {}
+    return {k.decode(): v.decode() for k, v in metadata.items()}
 
 
 def _link_or_copy(source: Path, target: Path) -> None:

@@ -6,6 +6,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from ..errors import UDFError
 from ..memory.schema import Schema, to_arrow_type
 from ..storage.file import File
 from .checkpoint import UNIT, Checkpoint
+from .reuse import Memo, Span, unit_keys
 from .settings import Settings
 from .signature import UDF
 from .workers import WorkerDied, WorkerPool
@@ -46,9 +48,18 @@ def run_udf(udf: UDF, checkpoint: Checkpoint, input_schema: Schema, settings: Se
             logger.info("UDF '%s': continuing from checkpoint (%s of %s %s done)", udf.name, done, total, unit)
         todo = checkpoint.missing_ranges(settings.batch_size)
         if todo:
-            _run_batches(_Job(udf, checkpoint, input_schema, settings, setup), todo,
-                         Progress(f"UDF '{udf.name}'", total, done, unit), settings.parallel or 1)
+            job = _Job(udf, checkpoint, input_schema, settings, setup)
+            job.memo = Memo(checkpoint.same_code_elsewhere(), list(udf.output)) or None
+            if job.memo is not None:
+                logger.info("UDF '%s': %s results of earlier runs with the same code are reused where the input "
+                            "is unchanged", udf.name, len(job.memo.index))
+            _run_batches(job, todo, Progress(f"UDF '{udf.name}'", total, done, unit), settings.parallel or 1)
         checkpoint.mark_finished()
+        errors = checkpoint.errors()
+        if errors:
+            logger.warning("UDF '%s': %s of %s %s failed and were left out (on_error='skip'), e.g. %s: %s; save() "
+                           "records them all in dataset '<name>__errors'", udf.name, len(errors), total, unit,
+                           errors[0]["row"], errors[0]["error"])
     return checkpoint.part_paths()
 
 
@@ -73,16 +84,23 @@ class _Job:
         self.udf, self.checkpoint, self.input_schema = udf, checkpoint, input_schema
         self.settings, self.setup = settings, setup
         self.mark: Callable[[int], None] = _ignore
+        self.memo: Memo | None = None
         self._runner: _BatchRunner | None = None
         self._reader: duckdb.DuckDBPyConnection | None = None
 
     def process(self, start: int, end: int) -> int:
-        """Run units [start, end) and commit them as one part; returns how many units were done."""
+        """Run units [start, end) and commit them as one part; returns how many units were done. When the UDF
+        fails on a unit, the units before it are committed first, so the next run starts at the failing one."""
         if self._runner is None:
             setup_values = {name: self.setup[name]() for name in self.udf.setup_args}
-            self._runner = _BatchRunner(self.udf, self.input_schema, self.settings, setup_values, self.mark)
-        self.checkpoint.commit_part(self._runner.run(self.read(start, end)), start, end)
-        return end - start
+            self._runner = _BatchRunner(self.udf, self.input_schema, self.settings, setup_values, self.mark,
+                                        self.memo)
+        result = self._runner.run(self.read(start, end))
+        if result.done:
+            self.checkpoint.commit_part(result.table, start, start + result.done, result.keys, result.errors)
+        if result.failure is not None:
+            raise result.failure
+        return result.done
 
     def read(self, start: int, end: int) -> pa.Table:
         """The staged input rows of units [start, end)."""
@@ -130,13 +148,28 @@ def _run_parallel(job: _Job, todo: list[tuple[int, int]], workers: int, progress
         pool.close()
 
 
+@dataclass
+class BatchResult:
+    """What one batch produced: output rows of the units done (from the batch's first unit on), their input
+    keys, the units skipped with their errors, and the failure that stopped the batch early, if one did."""
+
+    table: pa.Table
+    done: int
+    keys: list[tuple[int, str]]
+    errors: list[dict[str, Any]]
+    failure: UDFError | None = None
+
+
 class _BatchRunner:
-    """Turns one input batch (Arrow) into one output batch (Arrow) by calling the user's function."""
+    """Turns one input batch (Arrow) into one output batch (Arrow) by calling the user's function, taking the
+    results of units whose inputs an earlier run of the same code already processed from `memo`."""
 
     def __init__(self, udf: UDF, input_schema: Schema, settings: Settings, setup_values: dict[str, Any],
-                 mark: Callable[[int], None]) -> None:
+                 mark: Callable[[int], None], memo: Memo | None) -> None:
         self.udf = udf
         self.mark = mark
+        self.memo = memo
+        self.skip = settings.on_error == "skip"
         self.setup_values = setup_values
         self.converters = [p.converter() for p in udf.params]
         self.label_column = _file_column(input_schema)
@@ -149,36 +182,84 @@ class _BatchRunner:
         if self.pool is not None:
             self.pool.shutdown(wait=False, cancel_futures=True)
 
-    def run(self, batch: pa.Table) -> pa.Table:
-        columns = [[convert(v) for v in _column(batch, p.column).to_pylist()] for p, convert in
-                   zip(self.udf.params, self.converters, strict=True)]
+    def run(self, batch: pa.Table) -> BatchResult:
+        raw = [_column(batch, p.column).to_pylist() for p in self.udf.params]
         labels = self._labels(batch)
         units = batch.column(UNIT).to_pylist()
-        if self.udf.kind == "map":
-            outputs = [self._call(args, label, unit) for (args, label), unit in zip(self._prefetched(columns, labels),
-                                                                                    units)]
-            return self._with_outputs(batch, [self.udf.output_row(o, lab) for o, lab in zip(outputs, labels)])
         if self.udf.kind == "batch_map":
-            results = list(self._call(columns, f"batch {units[0]}..{units[-1]}", units[0]))
+            return self._run_whole(batch, raw, labels, units)
+        spans = list(_groups(units)) if self.udf.kind == "agg" else [(i, i + 1) for i in range(len(units))]
+        keys = unit_keys(self.udf.kind, raw, spans)
+        reused = self.memo.lookup(keys) if self.memo else {}
+        arguments = self._arguments(raw, labels, [s for n, s in enumerate(spans) if n not in reused])
+        done: list[tuple[int, list[dict[str, Any]]]] = []  # (span number, output rows) of the units that succeeded
+        errors: list[dict[str, Any]] = []
+        for n, (i, _) in enumerate(spans):
+            rows = reused.get(n)
+            if rows is None:
+                try:
+                    rows = self._unit(next(arguments), labels[i], units[i])
+                except UDFError as exc:
+                    if not self.skip:
+                        return BatchResult(self._table(batch, spans, done), n, _keys(keys, units, spans, done),
+                                           errors, exc)
+                    errors.append(self._skipped(exc, units[i], labels[i]))
+                    continue
+            done.append((n, rows))
+        return BatchResult(self._table(batch, spans, done), len(spans), _keys(keys, units, spans, done), errors)
+
+    def _unit(self, args: tuple[Any, ...], label: str, unit: int) -> list[dict[str, Any]]:
+        """Call the function on one unit; its output rows (one for map, any number for gen and agg)."""
+        if self.udf.kind == "map":
+            return [self.udf.output_row(self._call(args, label, unit), label)]
+        return [self.udf.output_row(item, label) for item in self._call(args, label, unit, generate=True)]
+
+    def _run_whole(self, batch: pa.Table, raw: list[list[Any]], labels: list[str], units: list[int]) -> BatchResult:
+        """batch_map: one call for the whole batch, reused only when the whole batch is unchanged."""
+        spans = [(i, i + 1) for i in range(len(units))]
+        keys = unit_keys("batch_map", raw, spans)
+        reused = self.memo.lookup(keys) if self.memo else {}
+        if len(reused) == len(spans):
+            done = [(n, reused[n]) for n in range(len(spans))]
+            return BatchResult(self._table(batch, spans, done), len(spans), _keys(keys, units, spans, done), [])
+        columns = [[convert(v) for v in values] for values, convert in zip(raw, self.converters, strict=True)]
+        label = f"batch {units[0]}..{units[-1]}"
+        try:
+            results = list(self._call(columns, label, units[0]))
             if len(results) != batch.num_rows:
                 raise UDFError(f"UDF '{self.udf.name}' returned {len(results)} results for a batch of "
                                f"{batch.num_rows} rows; batch_map must return one per row", udf=self.udf.name)
-            return self._with_outputs(batch, [self.udf.output_row(o, lab) for o, lab in zip(results, labels)])
-        return self._generated(columns, labels, units)
+            done = [(n, [self.udf.output_row(o, labels[n])]) for n, o in enumerate(results)]
+        except UDFError as exc:
+            if not self.skip:
+                return BatchResult(self._table(batch, spans, []), 0, [], [], exc)
+            errors = [self._skipped(exc, unit, lab) for unit, lab in zip(units, labels)]
+            return BatchResult(self._table(batch, spans, []), len(spans), [], errors)
+        return BatchResult(self._table(batch, spans, done), len(spans), _keys(keys, units, spans, done), [])
 
-    def _generated(self, columns: list[list[Any]], labels: list[str], units: list[int]) -> pa.Table:
-        rows: list[dict[str, Any]] = []
-        out_units: list[int] = []
-        if self.udf.kind == "gen":
-            calls = ((args, label, unit) for (args, label), unit in zip(self._prefetched(columns, labels), units))
-        else:  # agg: one call per group, each argument a list of the group's values
-            calls = ((tuple(c[i:j] for c in columns), labels[i], units[i]) for i, j in _groups(units))
-        for args, label, unit in calls:
-            for item in self._call(args, label, unit, generate=True):
-                rows.append(self.udf.output_row(item, label))
-                out_units.append(unit)
-        arrays = {n: pa.array([r[n] for r in rows], type=t) for n, t in self.out_types.items()}
-        return pa.table({**arrays, UNIT: pa.array(out_units, type=pa.int64())})
+    def _arguments(self, raw: list[list[Any]], labels: list[str], spans: list[Span]) -> Iterator[tuple[Any, ...]]:
+        """The function's arguments for each span to compute, in order (remote files prefetched for rows)."""
+        if self.udf.kind == "agg":  # one call per group, each argument a list of the group's values
+            for i, j in spans:
+                yield tuple([convert(v) for v in values[i:j]] for values, convert in zip(raw, self.converters))
+            return
+        rows = [i for i, _ in spans]
+        columns = [[convert(values[i]) for i in rows] for values, convert in zip(raw, self.converters, strict=True)]
+        for args, _ in self._prefetched(columns, [labels[i] for i in rows]):
+            yield args
+
+    def _table(self, batch: pa.Table, spans: list[Span], done: list[tuple[int, list[dict[str, Any]]]]) -> pa.Table:
+        if self.udf.kind in ("map", "batch_map"):
+            kept = batch.take(pa.array([spans[n][0] for n, _ in done], type=pa.int64()))
+            return self._with_outputs(kept, [rows[0] for _, rows in done])
+        units = batch.column(UNIT).to_pylist()
+        flat = [(units[spans[n][0]], row) for n, rows in done for row in rows]
+        arrays = {name: pa.array([r[name] for _, r in flat], type=t) for name, t in self.out_types.items()}
+        return pa.table({**arrays, UNIT: pa.array([u for u, _ in flat], type=pa.int64())})
+
+    def _skipped(self, exc: UDFError, unit: int, label: str) -> dict[str, Any]:
+        logger.warning("UDF '%s' skipped input row %s (on_error='skip'): %s", self.udf.name, label, exc)
+        return {"udf": self.udf.name, "unit": unit, "row": label, "error": str(exc)}
 
     def _with_outputs(self, batch: pa.Table, rows: list[dict[str, Any]]) -> pa.Table:
         for name, arrow_type in self.out_types.items():
@@ -231,6 +312,12 @@ class _BatchRunner:
             yield row, labels[i]
             for file in remote[i]:
                 file.release()
+
+
+def _keys(keys: list[str | None], units: list[int], spans: list[Span],
+          done: list[tuple[int, list[dict[str, Any]]]]) -> list[tuple[int, str]]:
+    """(unit, input key) of the units done, for reuse by later runs."""
+    return [(units[spans[n][0]], key) for n, _ in done if (key := keys[n]) is not None]
 
 
 def _column(batch: pa.Table, column: str) -> pa.ChunkedArray:
