@@ -48,11 +48,11 @@ def run_udf(udf: UDF, checkpoint: Checkpoint, input_schema: Schema, settings: Se
             logger.info("UDF '%s': continuing from checkpoint (%s of %s %s done)", udf.name, done, total, unit)
         todo = checkpoint.missing_ranges(settings.batch_size)
         if todo:
-            job = _Job(udf, checkpoint, input_schema, settings, setup)
-            job.memo = Memo(checkpoint.same_code_elsewhere(), list(udf.output)) or None
-            if job.memo is not None:
-                logger.info("UDF '%s': %s results of earlier runs with the same code are reused where the input "
-                            "is unchanged", udf.name, len(job.memo.index))
+            memo = Memo(checkpoint.same_code_elsewhere(), list(udf.output)) or None
+            if memo is not None:
+                logger.info("UDF '%s': %s %s done by earlier runs of the same code over other inputs; those whose "
+                            "input is unchanged are reused", udf.name, len(memo.index), unit)
+            job = _Job(udf, checkpoint, input_schema, settings, setup, memo)
             _run_batches(job, todo, Progress(f"UDF '{udf.name}'", total, done, unit), settings.parallel or 1)
         checkpoint.mark_finished()
         errors = checkpoint.errors()
@@ -80,11 +80,10 @@ class _Job:
     """Everything needed to run one batch range, built lazily so a forked worker builds its own."""
 
     def __init__(self, udf: UDF, checkpoint: Checkpoint, input_schema: Schema, settings: Settings,
-                 setup: SetupFactories) -> None:
+                 setup: SetupFactories, memo: Memo | None) -> None:
         self.udf, self.checkpoint, self.input_schema = udf, checkpoint, input_schema
-        self.settings, self.setup = settings, setup
+        self.settings, self.setup, self.memo = settings, setup, memo
         self.mark: Callable[[int], None] = _ignore
-        self.memo: Memo | None = None
         self._runner: _BatchRunner | None = None
         self._reader: duckdb.DuckDBPyConnection | None = None
 
