@@ -160,8 +160,9 @@ class ImageFile(File):
     def read(self) -> Any:
         from PIL import Image, UnidentifiedImageError
 
+        data = self.read_bytes()  # a read failure (not found, denied) is reported as such, not as undecodable
         try:
-            image = Image.open(io.BytesIO(self.read_bytes()))
+            image = Image.open(io.BytesIO(data))
             image.load()
         except (UnidentifiedImageError, OSError) as exc:
             raise StorageError(f"cannot decode image {self.get_uri()}: {exc}", uri=self.get_uri()) from exc
