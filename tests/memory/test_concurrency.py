@@ -32,6 +32,7 @@ import json, sys, time
 from pathlib import Path
 import dagster_datachain as dc
 root, index, go = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
+dc.read_values(n=[0], memory=dc.Memory(f"{root}-warm{index}", linger=0)).save("warm")  # lazy imports done
 memory = dc.Memory(root, lock_timeout=10)
 Path(root, f"ready{index}").touch()
 while not go.exists():
