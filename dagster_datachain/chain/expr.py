@@ -231,6 +231,16 @@ class Expr:
         """Case-insensitive LIKE: `C("file.path").ilike("%cocker_spaniel%")`."""
         return self._predicate(lambda e: e.ilike(pattern), f"ilike({pattern!r})")
 
+    def not_like(self, pattern: str) -> Expr:
+        return ~self.like(pattern)
+
+    notlike = not_like
+
+    def not_ilike(self, pattern: str) -> Expr:
+        return ~self.ilike(pattern)
+
+    notilike = not_ilike
+
     def startswith(self, prefix: str) -> Expr:
         """`LIKE prefix || '%'`, as SQLAlchemy's `startswith` (wildcards in `prefix` stay wildcards)."""
         return self.like(f"{prefix}%")
@@ -242,6 +252,20 @@ class Expr:
         """`LIKE '%' || text || '%'` (for lists use `func.array.contains`)."""
         return self.like(f"%{text}%")
 
+    def istartswith(self, prefix: str) -> Expr:
+        """Case-insensitive `startswith`."""
+        return self.ilike(f"{prefix}%")
+
+    def iendswith(self, suffix: str) -> Expr:
+        return self.ilike(f"%{suffix}")
+
+    def icontains(self, text: str) -> Expr:
+        return self.ilike(f"%{text}%")
+
+    def concat(self, other: Any) -> Expr:
+        """Text concatenation (`||`)."""
+        return self._binary(other, lambda a, b: fn("||", a, b), "||", static_type="VARCHAR")
+
     def glob(self, pattern: str) -> Expr:
         """Shell-style GLOB (`*`, `?`, `[...]`), case-sensitive; `*` also matches `/`."""
         # `~~~` is DuckDB's GLOB operator; `glob` itself is only a table function (it lists files)
@@ -250,6 +274,8 @@ class Expr:
     def regexp(self, pattern: str) -> Expr:
         """True where a regular expression matches anywhere in the value (SQL REGEXP)."""
         return self._predicate(lambda e: fn("regexp_matches", e, pattern), f"regexp({pattern!r})")
+
+    regexp_match = regexp
 
     def isin(self, values: Iterable[Any]) -> Expr:
         """True where the value is one of `values`."""
@@ -285,6 +311,14 @@ class Expr:
 
     isnot = is_not
 
+    def is_not_distinct_from(self, other: Any) -> Expr:
+        """Equality where NULL equals NULL."""
+        return self._binary(other, lambda a, b: duckdb.CoalesceOperator(a == b, a.isnull() & b.isnull()),
+                            "IS NOT DISTINCT FROM", static_type="BOOLEAN")
+
+    def is_distinct_from(self, other: Any) -> Expr:
+        return ~self.is_not_distinct_from(other)
+
     def cast(self, to: type | str) -> Expr:
         """Convert to a Python type (int, float, str, bool, bytes, datetime) or a DuckDB type name."""
         sql_type = to if isinstance(to, str) else CAST_TYPES.get(to)
@@ -298,6 +332,13 @@ class Expr:
 
     def asc(self) -> Expr:
         return self._method(lambda e: e.asc(), "asc()")
+
+    def nulls_first(self) -> Expr:
+        """NULLs before other values (for `order_by`)."""
+        return self._method(lambda e: e.nulls_first(), "nulls_first()")
+
+    def nulls_last(self) -> Expr:
+        return self._method(lambda e: e.nulls_last(), "nulls_last()")
 
     def _method(self, apply: Callable[[duckdb.Expression], duckdb.Expression], text: str) -> Expr:
         return Expr(lambda s: apply(self.build(s)), f"{self.text}.{text}", parts=(self,))
@@ -380,10 +421,13 @@ def type_of(expr: Expr, built: duckdb.Expression, schema: Schema) -> str:
     """The DuckDB type of `built` (the expression `expr` gave for `schema`), without reading any row."""
     if expr.static_type is not None:
         return expr.static_type
-    con = getattr(_scratch, "con", None)
-    if con is None:
-        con = _scratch.con = duckdb.connect()
-    empty = con.from_arrow(pa.Table.from_batches([], to_arrow_schema(schema)))
+    cached_schema, empty = getattr(_scratch, "empty", (None, None))
+    if cached_schema is not schema:  # one empty stand-in per schema, reused while a chain is built
+        con = getattr(_scratch, "con", None)
+        if con is None:
+            con = _scratch.con = duckdb.connect()
+        empty = con.from_arrow(pa.Table.from_batches([], to_arrow_schema(schema)))
+        _scratch.empty = (schema, empty)
     return str(empty.select(built).types[0])
 
 

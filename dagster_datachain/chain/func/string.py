@@ -60,11 +60,11 @@ def byte_hamming_distance(*args: str | Expr) -> Expr:
         raise ValueError("byte_hamming_distance() requires exactly two arguments")
 
     def build(a: duckdb.Expression, b: duckdb.Expression) -> duckdb.Expression:
+        position = duckdb.ColumnExpression("i")
+        differs = fn("substr", a, position, lit(1)) != fn("substr", b, position, lit(1))
         shorter = fn("least", fn("length", a), fn("length", b))
-        mismatches = fn("list_count", fn("list_filter",
-                                         fn("range", lit(1), shorter + lit(1)),
-                                         duckdb.LambdaExpression("i", fn("substr", a, duckdb.ColumnExpression("i"), lit(1))
-                                                                 != fn("substr", b, duckdb.ColumnExpression("i"), lit(1)))))
+        mismatches = fn("list_count", fn("list_filter", fn("range", lit(1), shorter + lit(1)),
+                                         duckdb.LambdaExpression("i", differs)))
         return (fn("abs", fn("length", a) - fn("length", b)) + mismatches).cast("BIGINT")
 
     return compose(build, "byte_hamming_distance", *args, columns=2, static_type="BIGINT")
