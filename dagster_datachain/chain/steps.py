@@ -191,7 +191,15 @@ class Filter(Step):
         self.text = f"filter({self.condition.text})"
 
     def apply(self, rel: duckdb.DuckDBPyRelation, schema: Schema, compiler: Compiler) -> duckdb.DuckDBPyRelation:
-        return rel.filter(self.condition.build(schema))
+        condition = self.condition.build(schema)
+        if not self.condition.is_window:
+            return rel.filter(condition)
+        # SQL evaluates window functions after WHERE: compute the condition as a column first
+        marked = rel.select(star(), condition.alias(_KEEP))
+        return marked.filter(col(_KEEP)).select(star(exclude=[_KEEP]))
+
+
+_KEEP = "_dc_keep"
 
 
 @dataclass(eq=False)
