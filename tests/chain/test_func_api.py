@@ -1380,3 +1380,20 @@ def test_filter_on_a_window_function(memory):
     direct = base().filter(func.row_number().over(w) == 1).order_by("a").to_list("a")
     assert direct == base().mutate(n=func.row_number().over(w)).filter(C("n") == 1).order_by("a").to_list("a")
     assert direct == [(2,), (3,)]  # DataChain 0.62's result for the mutate-then-filter form
+
+
+def test_rand_samples_about_one_row_in_ten(memory):
+    """`filter(func.rand() % 10 == 0)` is DataChain's idiom for a ~10% sample: low bits must be uniform."""
+    chain = dc.read_values(a=list(range(5000)))
+    assert 350 < chain.filter(func.rand() % 10 == 0).count() < 650
+    assert len(set(chain.mutate(r=func.rand()).to_list("r"))) == 5000
+
+
+def test_extras_where_datachains_column_raises(memory):
+    """between, abs, unary minus in mutate and `.cast` on a column fail in DataChain 0.62 (its Column lacks
+    them or cannot type them); here they give the plain SQL results."""
+    chain = dc.read_values(a=[1, -2, 3, 4])
+    assert chain.filter(C("a").between(-2, 3)).to_list("a") == [(1,), (-2,), (3,)]
+    assert chain.mutate(y=abs(C("a")), z=-C("a"), w=C("a").cast(float)).to_list("y", "z", "w") == [
+        (1, -1, 1.0), (2, 2, -2.0), (3, -3, 3.0), (4, -4, 4.0)]  # fmt: skip
+    assert chain.filter(func.string.length(func.cast("a", str)).in_([2])).to_list("a") == [(-2,)]

@@ -6,10 +6,9 @@ from duckdb import fn, lit
 
 from ..expr import Expr
 
-_SPAN = float(2**64)
-
 
 def rand() -> Expr:
     """A random signed 64-bit integer per row, as DataChain's `rand` (e.g. `filter(func.rand() % 10 == 0)`)."""
-    return Expr(lambda _s: fn("floor", (fn("random") - lit(0.5)) * lit(_SPAN)).cast("BIGINT"), "rand()",
-                static_type="BIGINT")
+    # hashing a random double spreads its 53 random bits over all 64, so low bits (rand() % n) are uniform too
+    return Expr(lambda _s: (fn("hash", fn("random")).cast("HUGEINT") - lit(2**63).cast("HUGEINT")).cast("BIGINT"),
+                "rand()", static_type="BIGINT")
