@@ -452,6 +452,8 @@ def _floordiv(a: duckdb.Expression, b: duckdb.Expression) -> duckdb.Expression:
 
 
 def _modulo(a: duckdb.Expression, b: duckdb.Expression, ta: str, tb: str) -> duckdb.Expression:
-    if is_float(ta) or is_float(tb):  # SQL `%` works on integers: the operands' fractions are dropped
-        return (fn("trunc", a).cast("BIGINT") % fn("trunc", b).cast("BIGINT")).cast("DOUBLE")
-    return a % b
+    """SQL `%` works on integers (the operands' fractions are dropped) and `x % 0` is NULL, as in DataChain."""
+    if is_float(ta) or is_float(tb):
+        a, b = fn("trunc", a).cast("BIGINT"), fn("trunc", b).cast("BIGINT")
+        return (a % fn("nullif", b, lit(0))).cast("DOUBLE")
+    return a % fn("nullif", b, lit(0))

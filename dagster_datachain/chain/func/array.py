@@ -12,8 +12,8 @@ import duckdb
 from duckdb import fn, lit
 
 from ...errors import SchemaError
-from ..expr import Expr, lift
-from ._base import as_int, call, compose
+from ..expr import Expr, lift, type_of
+from ._base import as_int, call, compose, compose_typed
 
 Array = str | Expr | Sequence[Any]
 
@@ -28,8 +28,16 @@ def contains(arr: Array, elem: Any) -> Expr:
     if elem is None:
         return compose(lambda e: as_int(fn("list_count", e) < fn("len", e)), "array.contains", arr,
                        static_type="BIGINT")
-    return compose(lambda e, v: as_int(fn("list_contains", e, v)), "array.contains", arr, elem,
-                   static_type="BIGINT")
+
+    def build(built, exprs, schema):
+        array, value = built
+        item_type = type_of(exprs[0], array, schema).removesuffix("[]")
+        if not isinstance(elem, Expr) and (item_type == "VARCHAR") != isinstance(elem, str):
+            # a text value never equals a number (nor a number a text), as in Python
+            return duckdb.CaseExpression(array.isnull(), lit(None)).otherwise(lit(0)).cast("BIGINT")
+        return as_int(fn("list_contains", array, value))
+
+    return compose_typed(build, "array.contains", arr, elem)
 
 
 def get_element(arg: Array, index: int) -> Expr:

@@ -12,8 +12,13 @@ from ._base import call, compose, compose_typed
 
 
 def length(col: str | Expr) -> Expr:
-    """Number of characters."""
-    return call("length", "string.length", col, static_type="BIGINT")
+    """Number of characters (of the text form, for a number: `length(123)` is 3, as in DataChain)."""
+
+    def build(built, exprs, schema):
+        text = built[0] if type_of(exprs[0], built[0], schema) == "VARCHAR" else built[0].cast("VARCHAR")
+        return fn("length", text)
+
+    return compose_typed(build, "string.length", col)
 
 
 def lower(col: str | Expr) -> Expr:
