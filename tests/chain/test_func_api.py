@@ -16,6 +16,17 @@ import dagster_datachain as dc
 from dagster_datachain import C, func
 
 
+@pytest.fixture(scope="module")
+def shared_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("func-api-dm")
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_memory(shared_root, monkeypatch):
+    """These scripts only read values: one Data Memory for the module (still outside the repository)."""
+    monkeypatch.setenv("DATACHAIN_ROOT_DIR", str(shared_root))
+
+
 class M(BaseModel):
     w: int
     h: int
@@ -1321,7 +1332,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("script", "expected"), [pytest.param(s, e, id=s.__name__[1:]) for s, e in CASES])
-def test_same_result_as_datachain(memory, script, expected):
+def test_same_result_as_datachain(script, expected):
     assert script() == expected
 
 
@@ -1345,7 +1356,7 @@ def test_same_result_as_datachain(memory, script, expected):
         (lambda: arr().mutate(h=func.array.sip_hash_64("t")), dc.SchemaError, "ClickHouse"),
     ],
 )
-def test_same_errors_as_datachain(memory, script, error, message):
+def test_same_errors_as_datachain(script, error, message):
     with pytest.raises(error, match=message):
         script()
 
@@ -1353,7 +1364,7 @@ def test_same_errors_as_datachain(memory, script, error, message):
 # ============================================================================ justified differences
 
 
-def test_vector_distances_agree_to_float32_precision(memory):
+def test_vector_distances_agree_to_float32_precision():
     """DataChain 0.62 gives [(0, 0, 1.0), (1.0, 0, 1.0), (0.4, 0, 1.0)] and euclidean [(1.0, 0.0),
     (1.0, 1.4142135623730951), (5.0, 4.47213595499958)]; list[float] columns are FLOAT here (DuckDB's
     vectorized distances), so results agree to float32 precision."""
@@ -1377,7 +1388,7 @@ def test_vector_distances_agree_to_float32_precision(memory):
     assert euc == [pytest.approx(r, rel=1e-6) for r in [(1.0, 0.0), (1.0, 1.4142135623730951), (5.0, 4.47213595499958)]]
 
 
-def test_sum_gives_python_int_for_integers_and_booleans(memory):
+def test_sum_gives_python_int_for_integers_and_booleans():
     """DataChain gives int for integer sums (and, by a quirk of SQLite, True for a sum of booleans):
     here both are ints, never Decimal."""
     totals = base().group_by(s=func.sum("a"), n=func.sum(C("a") * 2), partition_by="g").order_by("g").to_list()
@@ -1387,13 +1398,13 @@ def test_sum_gives_python_int_for_integers_and_booleans(memory):
     assert flags == (2,) and type(flags[0]) is int
 
 
-def test_datetime_cast_to_text_is_datachains_canonical_form(memory):
+def test_datetime_cast_to_text_is_datachains_canonical_form():
     times = [dt.datetime(2024, 1, 2, 3, 4, 5), dt.datetime(2024, 1, 2, 3, 4, 5, 120)]
     got = dc.read_values(t=times).mutate(s=func.cast("t", str)).to_list("s")
     assert got == [("2024-01-02 03:04:05",), ("2024-01-02 03:04:05.000120",)]  # DataChain 0.62's result
 
 
-def test_bitwise_and_shift_operators_work_on_integer_columns_too(memory):
+def test_bitwise_and_shift_operators_work_on_integer_columns_too():
     """DataChain 0.62 has `&`, `|`, `^`, `<<`, `>>` as bitwise operators on func results only (on a bare column
     `&` means AND, `^`/`<<` raise): here integer columns and results behave the same, booleans stay logical."""
     chain = dc.read_values(a=[5, 6], b=[3, 3], p=[True, False])
@@ -1412,7 +1423,7 @@ def test_bitwise_and_shift_operators_work_on_integer_columns_too(memory):
     assert chain.filter(C("p") | (C("a") > 5)).to_list("a") == [(5,), (6,)]
 
 
-def test_nested_fields_by_attribute(memory):
+def test_nested_fields_by_attribute():
     chain = dc.read_values(m=[M(w=1, h=2), M(w=3, h=4)])
     assert chain.mutate(y=C.m.w + C("m").h).to_list("y") == [(3,), (7,)]  # DataChain 0.62's result
     assert C.m.w.text == C("m.w").text
@@ -1420,7 +1431,7 @@ def test_nested_fields_by_attribute(memory):
         C._private  # noqa: B018 - attribute access is the behaviour under test
 
 
-def test_filter_on_a_window_function(memory):
+def test_filter_on_a_window_function():
     """DataChain 0.62 refuses a window function in filter ("misuse of window function"); here it works:
     the first row of each partition, as `mutate(n=...).filter(C("n") == 1)` gives in both."""
     w = func.window(partition_by="g", order_by="b")
@@ -1429,14 +1440,14 @@ def test_filter_on_a_window_function(memory):
     assert direct == [(2,), (3,)]  # DataChain 0.62's result for the mutate-then-filter form
 
 
-def test_rand_samples_about_one_row_in_ten(memory):
+def test_rand_samples_about_one_row_in_ten():
     """`filter(func.rand() % 10 == 0)` is DataChain's idiom for a ~10% sample: low bits must be uniform."""
     chain = dc.read_values(a=list(range(5000)))
     assert 350 < chain.filter(func.rand() % 10 == 0).count() < 650
     assert len(set(chain.mutate(r=func.rand()).to_list("r"))) == 5000
 
 
-def test_extras_where_datachains_column_raises(memory):
+def test_extras_where_datachains_column_raises():
     """between, abs, unary minus in mutate and `.cast` on a column fail in DataChain 0.62 (its Column lacks
     them or cannot type them); here they give the plain SQL results."""
     chain = dc.read_values(a=[1, -2, 3, 4])
