@@ -60,6 +60,12 @@ class Expr:
 
     __hash__ = object.__hash__
 
+    def __bool__(self) -> bool:
+        """An expression has no truth value in Python (as in DataChain): `1 < C("x") < 3` or `a and b` would
+        silently drop a condition, so they raise."""
+        raise TypeError(f"Boolean value of {self.text} is not defined: combine conditions with &, | and ~ "
+                        "(not and/or/not), and write ranges as (C(...) > a) & (C(...) < b)")
+
     def label(self, name: str) -> Expr:
         """The same expression named `name` (the name a `group_by` key or a selected expression gets)."""
         labelled = Expr(self._build, self.text, parts=(self,), static_type=self.static_type,

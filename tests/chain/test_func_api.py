@@ -1455,3 +1455,15 @@ def test_extras_where_datachains_column_raises():
     assert chain.mutate(y=abs(C("a")), z=-C("a"), w=C("a").cast(float)).to_list("y", "z", "w") == [
         (1, -1, 1.0), (2, 2, -2.0), (3, -3, 3.0), (4, -4, 4.0)]  # fmt: skip
     assert chain.filter(func.string.length(func.cast("a", str)).in_([2])).to_list("a") == [(-2,)]
+
+
+@pytest.mark.parametrize(
+    "script",
+    [lambda: bool(C("a") > 1), lambda: 1 < C("a") < 3, lambda: (C("a") > 1) and (C("b") > 1), lambda: not C("a")],
+    ids=["bool", "chained comparison", "and", "not"],
+)
+def test_expressions_have_no_truth_value(script):
+    """As in DataChain (SQLAlchemy), Python's `and`/`or`/`not` and chained comparisons raise instead of
+    silently keeping one condition."""
+    with pytest.raises(TypeError, match="Boolean value"):
+        script()
