@@ -238,11 +238,13 @@ class Expr:
         return self._predicate(lambda e: e.ilike(pattern), f"ilike({pattern!r})")
 
     def not_like(self, pattern: str) -> Expr:
+        """NOT LIKE."""
         return ~self.like(pattern)
 
     notlike = not_like
 
     def not_ilike(self, pattern: str) -> Expr:
+        """NOT ILIKE."""
         return ~self.ilike(pattern)
 
     notilike = not_ilike
@@ -252,6 +254,7 @@ class Expr:
         return self.like(f"{prefix}%")
 
     def endswith(self, suffix: str) -> Expr:
+        """`LIKE '%' || suffix`."""
         return self.like(f"%{suffix}")
 
     def contains(self, text: str) -> Expr:
@@ -263,9 +266,11 @@ class Expr:
         return self.ilike(f"{prefix}%")
 
     def iendswith(self, suffix: str) -> Expr:
+        """Case-insensitive `endswith`."""
         return self.ilike(f"%{suffix}")
 
     def icontains(self, text: str) -> Expr:
+        """Case-insensitive `contains`."""
         return self.ilike(f"%{text}%")
 
     def concat(self, other: Any) -> Expr:
@@ -301,9 +306,11 @@ class Expr:
         return self._predicate(lambda e: e.between(lit(low), lit(high)), f"between({low!r}, {high!r})")
 
     def is_null(self) -> Expr:
+        """IS NULL (also `C("x") == None`)."""
         return self._predicate(lambda e: e.isnull(), "is_null()")
 
     def is_not_null(self) -> Expr:
+        """IS NOT NULL (also `C("x") != None`)."""
         return self._predicate(lambda e: e.isnotnull(), "is_not_null()")
 
     def is_(self, value: Any) -> Expr:
@@ -313,6 +320,7 @@ class Expr:
         return self._predicate(lambda e: duckdb.CoalesceOperator(e == lit(value), lit(False)), f"is_({value!r})")
 
     def is_not(self, value: Any) -> Expr:
+        """The negation of `is_`: `is_not(None)` is IS NOT NULL."""
         return ~self.is_(value)
 
     isnot = is_not
@@ -323,6 +331,7 @@ class Expr:
                             "IS NOT DISTINCT FROM", static_type="BOOLEAN")
 
     def is_distinct_from(self, other: Any) -> Expr:
+        """Inequality where NULL equals NULL."""
         return ~self.is_not_distinct_from(other)
 
     def cast(self, to: type | str) -> Expr:
@@ -337,6 +346,7 @@ class Expr:
         return self._method(lambda e: e.desc(), "desc()")
 
     def asc(self) -> Expr:
+        """Ascending order (for `order_by`)."""
         return self._method(lambda e: e.asc(), "asc()")
 
     def nulls_first(self) -> Expr:
@@ -344,6 +354,7 @@ class Expr:
         return self._method(lambda e: e.nulls_first(), "nulls_first()")
 
     def nulls_last(self) -> Expr:
+        """NULLs after other values (for `order_by`)."""
         return self._method(lambda e: e.nulls_last(), "nulls_last()")
 
     def _method(self, apply: Callable[[duckdb.Expression], duckdb.Expression], text: str) -> Expr:

@@ -8,6 +8,8 @@ Where this package deliberately differs (docs/compatibility-func.md), the tests 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import inspect
 
 import pytest
 from pydantic import BaseModel
@@ -1467,3 +1469,109 @@ def test_expressions_have_no_truth_value(script):
     silently keeping one condition."""
     with pytest.raises(TypeError, match="Boolean value"):
         script()
+
+
+# DataChain 0.62's `datachain.func` names (its __all__ and each submodule's functions) with their parameter names,
+# read from the reference once with inspect.signature: keyword calls written for DataChain work here unchanged
+REFERENCE_PARAMETERS = {
+    ".literal": ["value", "type_", "literal_execute"],
+    ".any_value": ["col"],
+    ".avg": ["col"],
+    ".collect": ["col"],
+    ".concat": ["col", "separator"],
+    ".count": ["col"],
+    ".dense_rank": [],
+    ".first": ["col"],
+    ".max": ["col"],
+    ".min": ["col"],
+    ".rank": [],
+    ".row_number": [],
+    ".sum": ["col"],
+    ".xor_agg": ["col"],
+    ".contains": ["arr", "elem"],
+    ".cosine_distance": ["args"],
+    ".euclidean_distance": ["args"],
+    ".length": ["arg"],
+    ".sip_hash_64": ["arg"],
+    ".and_": ["args"],
+    ".case": ["args", "else_"],
+    ".greatest": ["args"],
+    ".ifelse": ["condition", "if_val", "else_val"],
+    ".isnone": ["col"],
+    ".least": ["args"],
+    ".not_": ["arg"],
+    ".or_": ["args"],
+    ".cast": ["col", "type_"],
+    ".bit_and": ["args"],
+    ".bit_hamming_distance": ["args"],
+    ".bit_or": ["args"],
+    ".bit_xor": ["args"],
+    ".int_hash_64": ["col"],
+    ".file_ext": ["col"],
+    ".file_stem": ["col"],
+    ".name": ["col"],
+    ".parent": ["col"],
+    ".rand": [],
+    ".byte_hamming_distance": ["args"],
+    ".string_hash": ["cols"],
+    ".window": ["partition_by", "order_by", "desc"],
+    ".aggregate.count": ["col"],
+    ".aggregate.sum": ["col"],
+    ".aggregate.avg": ["col"],
+    ".aggregate.min": ["col"],
+    ".aggregate.max": ["col"],
+    ".aggregate.any_value": ["col"],
+    ".aggregate.collect": ["col"],
+    ".aggregate.concat": ["col", "separator"],
+    ".aggregate.xor_agg": ["col"],
+    ".aggregate.row_number": [],
+    ".aggregate.rank": [],
+    ".aggregate.dense_rank": [],
+    ".aggregate.first": ["col"],
+    ".array.cosine_distance": ["args"],
+    ".array.euclidean_distance": ["args"],
+    ".array.length": ["arg"],
+    ".array.contains": ["arr", "elem"],
+    ".array.slice": ["arr", "offset", "length"],
+    ".array.join": ["arr", "sep"],
+    ".array.get_element": ["arg", "index"],
+    ".array.sip_hash_64": ["arg"],
+    ".conditional.greatest": ["args"],
+    ".conditional.least": ["args"],
+    ".conditional.case": ["args", "else_"],
+    ".conditional.ifelse": ["condition", "if_val", "else_val"],
+    ".conditional.isnone": ["col"],
+    ".conditional.or_": ["args"],
+    ".conditional.and_": ["args"],
+    ".conditional.not_": ["arg"],
+    ".numeric.bit_and": ["args"],
+    ".numeric.bit_or": ["args"],
+    ".numeric.bit_xor": ["args"],
+    ".numeric.int_hash_64": ["col"],
+    ".numeric.bit_hamming_distance": ["args"],
+    ".path.parent": ["col"],
+    ".path.name": ["col"],
+    ".path.file_stem": ["col"],
+    ".path.file_ext": ["col"],
+    ".random.rand": [],
+    ".string.length": ["col"],
+    ".string.split": ["col", "sep", "limit"],
+    ".string.replace": ["col", "pattern", "replacement"],
+    ".string.regexp_replace": ["col", "regex", "replacement"],
+    ".string.byte_hamming_distance": ["args"],
+    ".string.string_hash": ["cols"],
+    ".window.window": ["partition_by", "order_by", "desc"],
+}
+
+
+@pytest.mark.parametrize(("dotted", "parameters"), REFERENCE_PARAMETERS.items(), ids=REFERENCE_PARAMETERS.keys())
+def test_every_datachain_func_name_with_its_parameters(dotted, parameters):
+    module_name, name = dotted.rsplit(".", 1)
+    module = importlib.import_module(f"dagster_datachain.chain.func{module_name}")
+    assert list(inspect.signature(getattr(module, name)).parameters) == parameters
+
+
+def test_literal_with_a_type():
+    chain = dc.read_values(a=[1])
+    got = chain.mutate(t=func.literal(5, str), f=func.literal("2.5", float), n=func.literal(7)).to_list("t", "f", "n")
+    assert got == [("5", 2.5, 7)]

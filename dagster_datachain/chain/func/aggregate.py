@@ -34,10 +34,12 @@ def avg(col: str | Expr) -> Expr:
 
 
 def min(col: str | Expr) -> Expr:
+    """Smallest value of the group."""
     return call("min", "min", col, is_aggregate=True)
 
 
 def max(col: str | Expr) -> Expr:
+    """Largest value of the group."""
     return call("max", "max", col, is_aggregate=True)
 
 

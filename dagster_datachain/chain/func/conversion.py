@@ -43,6 +43,9 @@ def cast(col: str | Expr, type_: type) -> Expr:
                 static_type=None if type_ is dt.datetime else sql_type)
 
 
-def literal(value: Any) -> Expr:
-    """A constant value in an expression: `func.literal("hi")` (a plain string would name a column)."""
-    return lift(value)
+def literal(value: Any, type_: type | str | None = None, literal_execute: bool = False) -> Expr:
+    """A constant value in an expression: `func.literal("hi")` (a plain string would name a column);
+    `type_` (a Python type as in `cast`, or a DuckDB type name) fixes its type. `literal_execute` is
+    accepted for DataChain compatibility; values are always bound, never rendered into SQL text."""
+    constant = lift(value)
+    return constant if type_ is None else constant.cast(type_)

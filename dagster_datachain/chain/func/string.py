@@ -22,10 +22,12 @@ def length(col: str | Expr) -> Expr:
 
 
 def lower(col: str | Expr) -> Expr:
+    """Lower-case text (not in DataChain 0.62)."""
     return call("lower", "string.lower", col, static_type="VARCHAR")
 
 
 def upper(col: str | Expr) -> Expr:
+    """Upper-case text (not in DataChain 0.62)."""
     return call("upper", "string.upper", col, static_type="VARCHAR")
 
 
