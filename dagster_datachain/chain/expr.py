@@ -217,6 +217,30 @@ class Expr:
     def __rpow__(self, other: Any) -> Expr:
         return self._binary(other, lambda a, b: fn("pow", a, b), "**", swap=True)
 
+    def bitwise_and(self, other: Any) -> Expr:
+        """Bitwise AND (SQLAlchemy's name)."""
+        return self._binary(other, lambda a, b: fn("&", a, b), "&")
+
+    def bitwise_or(self, other: Any) -> Expr:
+        return self._binary(other, lambda a, b: fn("|", a, b), "|")
+
+    def bitwise_xor(self, other: Any) -> Expr:
+        return self.__xor__(other)
+
+    def bitwise_lshift(self, other: Any) -> Expr:
+        return self.__lshift__(other)
+
+    def bitwise_rshift(self, other: Any) -> Expr:
+        return self.__rshift__(other)
+
+    def bitwise_not(self) -> Expr:
+        """Bitwise NOT of an integer."""
+        return self._method(lambda e: fn("~", e), "bitwise_not()")
+
+    def op(self, operator: str) -> Callable[[Any], Expr]:
+        """A DuckDB binary operator by name: `C("a").op("+")(1)`."""
+        return lambda other: self._binary(other, lambda a, b: fn(operator, a, b), operator)
+
     def __invert__(self) -> Expr:
         """NOT of a condition."""
         return Expr(lambda s: ~self.build(s), f"~{self.text}", parts=(self,),
@@ -229,13 +253,13 @@ class Expr:
         return self._method(lambda e: fn("abs", e), "abs()")
 
     # ----------------------------------------------------------------- predicates and ordering
-    def like(self, pattern: str) -> Expr:
-        """SQL LIKE (`%` any run, `_` one character), case-sensitive."""
-        return self._predicate(lambda e: e.like(pattern), f"like({pattern!r})")
+    def like(self, pattern: str, escape: str | None = None) -> Expr:
+        """SQL LIKE (`%` any run, `_` one character), case-sensitive; `escape` quotes a wildcard."""
+        return self._predicate(lambda e: e.like(pattern, escape=escape), f"like({pattern!r}, {escape!r})")
 
-    def ilike(self, pattern: str) -> Expr:
+    def ilike(self, pattern: str, escape: str | None = None) -> Expr:
         """Case-insensitive LIKE: `C("file.path").ilike("%cocker_spaniel%")`."""
-        return self._predicate(lambda e: e.ilike(pattern), f"ilike({pattern!r})")
+        return self._predicate(lambda e: e.ilike(pattern, escape=escape), f"ilike({pattern!r}, {escape!r})")
 
     def not_like(self, pattern: str) -> Expr:
         """NOT LIKE."""
@@ -249,29 +273,35 @@ class Expr:
 
     notilike = not_ilike
 
-    def startswith(self, prefix: str) -> Expr:
-        """`LIKE prefix || '%'`, as SQLAlchemy's `startswith` (wildcards in `prefix` stay wildcards)."""
-        return self.like(f"{prefix}%")
+    def startswith(self, prefix: str, autoescape: bool = False) -> Expr:
+        """`LIKE prefix || '%'`, as SQLAlchemy's `startswith`: `%` and `_` in `prefix` stay wildcards unless
+        `autoescape=True`."""
+        return self._affix("like", "{}%", prefix, autoescape)
 
-    def endswith(self, suffix: str) -> Expr:
+    def endswith(self, suffix: str, autoescape: bool = False) -> Expr:
         """`LIKE '%' || suffix`."""
-        return self.like(f"%{suffix}")
+        return self._affix("like", "%{}", suffix, autoescape)
 
-    def contains(self, text: str) -> Expr:
+    def contains(self, text: str, autoescape: bool = False) -> Expr:
         """`LIKE '%' || text || '%'` (for lists use `func.array.contains`)."""
-        return self.like(f"%{text}%")
+        return self._affix("like", "%{}%", text, autoescape)
 
-    def istartswith(self, prefix: str) -> Expr:
+    def istartswith(self, prefix: str, autoescape: bool = False) -> Expr:
         """Case-insensitive `startswith`."""
-        return self.ilike(f"{prefix}%")
+        return self._affix("ilike", "{}%", prefix, autoescape)
 
-    def iendswith(self, suffix: str) -> Expr:
+    def iendswith(self, suffix: str, autoescape: bool = False) -> Expr:
         """Case-insensitive `endswith`."""
-        return self.ilike(f"%{suffix}")
+        return self._affix("ilike", "%{}", suffix, autoescape)
 
-    def icontains(self, text: str) -> Expr:
+    def icontains(self, text: str, autoescape: bool = False) -> Expr:
         """Case-insensitive `contains`."""
-        return self.ilike(f"%{text}%")
+        return self._affix("ilike", "%{}%", text, autoescape)
+
+    def _affix(self, method: str, template: str, text: str, autoescape: bool) -> Expr:
+        if autoescape:
+            text = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+        return getattr(self, method)(template.format(text), escape="/" if autoescape else None)
 
     def concat(self, other: Any) -> Expr:
         """Text concatenation (`||`)."""
@@ -330,6 +360,8 @@ class Expr:
         return self._binary(other, lambda a, b: duckdb.CoalesceOperator(a == b, a.isnull() & b.isnull()),
                             "IS NOT DISTINCT FROM", static_type="BOOLEAN")
 
+    isnot_distinct_from = is_not_distinct_from
+
     def is_distinct_from(self, other: Any) -> Expr:
         """Inequality where NULL equals NULL."""
         return ~self.is_not_distinct_from(other)
@@ -356,6 +388,12 @@ class Expr:
     def nulls_last(self) -> Expr:
         """NULLs after other values (for `order_by`)."""
         return self._method(lambda e: e.nulls_last(), "nulls_last()")
+
+    nullsfirst, nullslast = nulls_first, nulls_last
+
+    def collate(self, collation: str) -> Expr:
+        """Compare and sort text by a DuckDB collation, e.g. `order_by(C("name").collate("NOCASE"))`."""
+        return self._method(lambda e: e.collate(collation), f"collate({collation!r})")
 
     def _method(self, apply: Callable[[duckdb.Expression], duckdb.Expression], text: str) -> Expr:
         return Expr(lambda s: apply(self.build(s)), f"{self.text}.{text}", parts=(self,))

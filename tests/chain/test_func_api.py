@@ -57,6 +57,38 @@ def nul():
     return dc.read_values(i=[1, 2, 3], n=[1, None, 3], m=[None, "u", "w"])
 
 
+def _m_bitwise_and():
+    return (
+        dc.read_values(a=[5, 6])
+        .mutate(y=C("a").bitwise_and(3), z=C("a").bitwise_or(8), l=C("a").bitwise_lshift(1), r=C("a").bitwise_rshift(1))
+        .to_list("y", "z", "l", "r")
+    )
+
+
+def _m_nullslast():
+    return dc.read_values(a=[2, None, 1]).order_by(C("a").desc().nullslast()).to_list("a")
+
+
+def _m_isnot_distinct():
+    return dc.read_values(a=[1, None, 3]).filter(C("a").isnot_distinct_from(None)).to_list("a")
+
+
+def _m_op():
+    return dc.read_values(a=[5, 6]).mutate(y=C("a").op("+")(1)).to_list("y")
+
+
+def _m_in_subq():
+    return dc.read_values(a=[5, 6]).filter(C("a").in_([5]) | C("a").in_([6])).count()
+
+
+def _m_contains_wild():
+    return dc.read_values(s=["a_b", "axb"]).filter(C("s").contains("a_")).to_list("s")
+
+
+def _m_any():
+    return dc.read_values(s=["a_b", "axb"]).filter(C("s").isnot(None)).count()
+
+
 def _concat_ints():
     return base().group_by(c=func.concat("a", separator="-"), partition_by="g").order_by("g").to_list()
 
@@ -1066,6 +1098,14 @@ def _pow():
 
 # DataChain 0.62's results for the scripts above (run once against the reference; they are the spec)
 CASES = [
+    # SQLAlchemy method names
+    (_m_bitwise_and, [(1, 13, 10, 2), (2, 14, 12, 3)]),
+    (_m_nullslast, [(2,), (1,), (None,)]),
+    (_m_isnot_distinct, [(None,)]),
+    (_m_op, [(6,), (7,)]),
+    (_m_in_subq, 2),
+    (_m_contains_wild, [("a_b",), ("axb",)]),
+    (_m_any, 2),
     # edge cases: types of arguments, division by zero
     (_concat_ints, [("p", "1-3"), ("q", "2-4")]),
     (_length_int, [(1,), (1,), (1,), (1,)]),
