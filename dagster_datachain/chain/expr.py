@@ -373,6 +373,10 @@ class Expr:
             raise SchemaError(f"cast supports int, float, str, bool, bytes and datetime, not {to!r}")
         return self._method(lambda e: e.cast(sql_type), f"cast({sql_type})")
 
+    def distinct(self) -> Distinct:
+        """The distinct values, for counting them: `group_by(n=func.count(C("breed").distinct()))`."""
+        return Distinct(self)
+
     def desc(self) -> Expr:
         """Descending order (for `order_by`)."""
         return self._method(lambda e: e.desc(), "desc()")
@@ -401,6 +405,20 @@ class Expr:
     def _predicate(self, apply: Callable[[duckdb.Expression], duckdb.Expression], text: str) -> Expr:
         return Expr(lambda s: apply(self.build(s)), f"{self.text}.{text}", parts=(self,),
                     static_type="BOOLEAN")
+
+
+class Distinct(Expr):
+    """`expr.distinct()`: only meaningful inside `func.count`, which counts distinct non-NULL values."""
+
+    __slots__ = ("inner",)
+
+    def __init__(self, inner: Expr) -> None:
+        self.inner = inner
+
+        def build(_schema: Schema) -> duckdb.Expression:
+            raise SchemaError(f"{inner.text}.distinct() works inside func.count() only")
+
+        super().__init__(build, f"{inner.text}.distinct()", parts=(inner,))
 
 
 class _ColumnMeta(type):

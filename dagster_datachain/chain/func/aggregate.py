@@ -6,7 +6,7 @@ import duckdb
 from duckdb import fn, lit
 
 from ...errors import SchemaError
-from ..expr import Expr, is_integer, type_of
+from ..expr import Distinct, Expr, is_integer, type_of
 from ._base import call, compose, compose_typed
 
 
@@ -14,6 +14,10 @@ def count(col: str | Expr | None = None) -> Expr:
     """Number of rows (or of non-NULL values of `col`): `group_by(cnt=func.count(), partition_by="breed")`."""
     if col is None:
         return Expr(lambda _s: fn("count"), "count()", is_aggregate=True, static_type="BIGINT")
+    if isinstance(col, Distinct):  # count(C("x").distinct()): COUNT(DISTINCT x)
+        inner = col.inner
+        return Expr(lambda s: inner.build(s).n_unique(), f"count({col.text})", parts=(inner,), is_aggregate=True,
+                    static_type="BIGINT")
     return call("count", "count", col, is_aggregate=True, static_type="BIGINT")
 
 
