@@ -67,7 +67,7 @@ class Expr:
                         "(not and/or/not), and write ranges as (C(...) > a) & (C(...) < b)")
 
     def label(self, name: str) -> Expr:
-        """The same expression named `name` (the name a `group_by` key or a selected expression gets)."""
+        """The same expression named `name`: the column a `group_by(partition_by=...)` key expression becomes."""
         labelled = Expr(self._build, self.text, parts=(self,), static_type=self.static_type,
                         window_build=self._window_build)
         labelled.label_name = name
