@@ -13,8 +13,6 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
-from tqdm.auto import tqdm
 from duckdb import col
 
 from ..errors import UDFError
@@ -114,7 +112,7 @@ class _Job:
         rows = self.read(unit, unit + 1)
         if column is None or rows.num_rows == 0:
             return f"#{unit}"
-        return str(pc.struct_field(rows.column(column), "path")[0].as_py())
+        return str(_field(rows.column(column), "path")[0].as_py())
 
     def prepare_worker(self, mark: Callable[[int], None]) -> None:
         """In a forked worker: record units in flight with `mark`, and let the parent's locks go with it."""
@@ -285,7 +283,7 @@ class _BatchRunner:
 
     def _labels(self, batch: pa.Table) -> list[str]:
         if self.label_column is not None:
-            return [str(p) for p in pc.struct_field(batch.column(self.label_column), "path").to_pylist()]
+            return [str(p) for p in _field(batch.column(self.label_column), "path").to_pylist()]
         return [f"#{u}" for u in batch.column(UNIT).to_pylist()]
 
     def _prefetched(self, columns: list[list[Any]], labels: list[str]) -> Iterator[tuple[tuple[Any, ...], str]]:
@@ -325,8 +323,15 @@ def _column(batch: pa.Table, column: str) -> pa.ChunkedArray:
     head, *rest = column.split(".")
     array = batch.column(head)
     for part in rest:
-        array = pc.struct_field(array, part)
+        array = _field(array, part)
     return array
+
+
+def _field(array: pa.Array | pa.ChunkedArray, name: str) -> pa.Array | pa.ChunkedArray:
+    """One field of a struct column (pyarrow.compute loads on first use, not with the package)."""
+    import pyarrow.compute as pc
+
+    return pc.struct_field(array, name)
 
 
 def _groups(units: list[int]) -> Iterator[tuple[int, int]]:
@@ -351,7 +356,11 @@ class Progress:
         self.label, self.total, self.done, self.unit, self.every = label, total, done, unit, every
         self.started = self.last = time.monotonic()
         self.first = done
-        self.bar = tqdm(total=total, initial=done, desc=label, unit=f" {unit}", leave=False) if _on_tty() else None
+        self.bar = None
+        if _on_tty():
+            from tqdm.auto import tqdm  # only a terminal shows a bar
+
+            self.bar = tqdm(total=total, initial=done, desc=label, unit=f" {unit}", leave=False)
 
     def advance(self, count: int) -> None:
         self.done += count
