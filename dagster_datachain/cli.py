@@ -45,6 +45,7 @@ from .storage.filesystem import (
     storage_error,
 )
 from .storage.listing import list_prefix
+from .storage.paths import join_inside
 
 PROG = "dagster-datachain"
 _GLOB = re.compile(r"[*?\[]")
@@ -184,7 +185,10 @@ def _cp(args: argparse.Namespace, memory: Memory) -> None:
         sources = sorted(src_fs.find(src, detail=True).items()) if folder else [(src, src_fs.info(src))]
     into = folder or args.dst.endswith("/") or dst_fs.isdir(dst)
     base = src.rstrip("/") if folder else src.rsplit("/", 1)[0]
-    pairs = [(path, f"{dst.rstrip('/')}/{path[len(base):].lstrip('/')}" if into else dst) for path, _ in sources]
+    local = _is_local(args.dst)
+    # every target is proved inside DST before anything is written: a key such as `data/../../x` is refused
+    pairs = [(path, join_inside(dst, path[len(base):].lstrip("/"), local=local, uri=_uri_of(args.src, path))
+              if into else dst) for path, _ in sources]
     total = sum(int(info.get("size") or 0) for _, info in sources)
     with tqdm(total=total, unit="B", unit_scale=True, desc="cp", disable=None, file=sys.stderr) as bar, \
             _storage_errors("copy to", args.dst):
@@ -215,10 +219,20 @@ def _register_options(args: argparse.Namespace) -> None:
 
 def _storage(uri: str, anon: bool) -> tuple[fsspec.AbstractFileSystem, str]:
     """The filesystem and fsspec path of a local path or URI (validated like `read_storage` does)."""
-    scheme, separator, rest = uri.partition("://")
-    if not separator or scheme == "file":
-        return fsspec.filesystem("file"), str(Path(rest if separator else uri).expanduser().resolve())
-    return filesystem_for(_parsed(uri, anon).source), rest
+    if _is_local(uri):
+        rest = uri.split("://", 1)[-1]
+        return fsspec.filesystem("file"), str(Path(rest).expanduser().resolve())
+    return filesystem_for(_parsed(uri, anon).source), uri.split("://", 1)[1]
+
+
+def _is_local(uri: str) -> bool:
+    scheme, separator, _ = uri.partition("://")
+    return not separator or scheme == "file"
+
+
+def _uri_of(uri: str, fs_path: str) -> str:
+    """The URI (for messages) of an fsspec path found under the command's `uri` argument."""
+    return fs_path if _is_local(uri) else f"{uri.split('://', 1)[0]}://{fs_path}"
 
 
 def _parsed(uri: str, anon: bool) -> StorageURI:

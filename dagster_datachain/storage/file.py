@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, PrivateAttr
 
 from ..errors import StorageError
 from .filesystem import filesystem_for, parse_uri, storage_error
+from .paths import check_relative
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -62,10 +63,7 @@ class File(BaseModel):
         return self.source.startswith("file://")
 
     def _safe_path(self) -> str:
-        parts = self.path.split("/")
-        if self.path.startswith("/") or ".." in parts or "\\" in self.path:
-            raise StorageError(f"file path {self.path!r} leaves its source {self.source}", uri=self.source)
-        return self.path
+        return check_relative(self.path, self.source)
 
     # ----------------------------------------------------------------- reading
 
