@@ -5,6 +5,7 @@ Exit codes: 0 success, 1 error (a one-line message, no traceback), 2 wrong usage
 Example:
     $ dagster-datachain ls s3://bucket/images/ --anon
     $ dagster-datachain query pets_images --where 'info.width > 400' --select file.path
+    $ dagster-datachain run stage.py -- --limit 10
 """
 
 from __future__ import annotations
@@ -116,14 +117,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("new", metavar="NAME@B")
     sub.add_argument("--limit", type=int, default=20, help="changed rows to print (default 20; 0: counts only)")
 
-    sub = command("query", _query, "Run a Python script with the package, or filter a dataset without code.")
-    sub.add_argument("target", metavar="SCRIPT.py|NAME[@VERSION]")
-    sub.add_argument("script_args", nargs="*", metavar="ARG", help="arguments for the script (after --)")
+    sub = command("query", _query, "Filter, sort and print a dataset without code (never runs a file).")
+    sub.add_argument("dataset", metavar="NAME[@VERSION]")
     sub.add_argument("--where", type=parse_where, help="conditions: COLUMN OP VALUE [and ...], e.g. 'info.width>400'")
     sub.add_argument("--select", nargs="+", metavar="COLUMN", help="columns to print (dotted names)")
     sub.add_argument("--order-by", metavar="COLUMN", help="sort by this column")
     sub.add_argument("--desc", action="store_true", help="sort descending")
     sub.add_argument("--limit", type=int, default=20, help="rows to print (default 20)")
+
+    sub = command("run", _run, "Run a Python script as `python SCRIPT` would, with this Data Memory as the default.")
+    sub.add_argument("script", metavar="SCRIPT.py")
+    sub.add_argument("script_args", nargs="*", metavar="ARG", help="arguments for the script (after --)")
 
     kb = commands.add_parser("kb", help="The Knowledge Base (dc-knowledge/).")
     kb_commands = kb.add_subparsers(title="commands", metavar="COMMAND", required=True)
@@ -307,12 +311,15 @@ def _diff(args: argparse.Namespace, memory: Memory) -> None:
 # =============================================================================== query
 
 
-def _query(args: argparse.Namespace, memory: Memory) -> int | None:
-    if args.target.endswith(".py") or Path(args.target).is_file():
-        return _run_script(args.target, args.script_args, memory)
-    if args.script_args:
-        raise DataChainError(f"unexpected arguments {' '.join(args.script_args)!r}: only a script takes arguments")
-    chain = read_dataset(args.target, memory=memory)
+def _query(args: argparse.Namespace, memory: Memory) -> None:
+    """A dataset, filtered and printed; a script is run only by `run`, never because a file has this name."""
+    try:
+        chain = read_dataset(args.dataset, memory=memory)
+    except DataChainError as exc:
+        if Path(args.dataset).is_file():
+            raise DataChainError(f"{exc} (to run the file {args.dataset} as a script: {PROG} run {args.dataset})") \
+                from exc
+        raise
     if args.where is not None:
         chain = chain.filter(args.where)
     if args.order_by:
@@ -320,16 +327,15 @@ def _query(args: argparse.Namespace, memory: Memory) -> int | None:
     if args.select:
         chain = chain.select(*args.select)
     chain.show(args.limit)
-    return None
 
 
-def _run_script(script: str, script_args: list[str], memory: Memory) -> int:
+def _run(args: argparse.Namespace, memory: Memory) -> int:
     """Run a script as `python SCRIPT.py` would, with this Data Memory as the default."""
-    path = Path(script)
+    path = Path(args.script)
     if not path.is_file():
-        raise DataChainError(f"no such script: {script}")
+        raise DataChainError(f"no such script: {args.script}")
     os.environ[ROOT_ENV_VAR] = str(memory.root)
-    sys.argv = [str(path), *script_args]
+    sys.argv = [str(path), *args.script_args]
     sys.path.insert(0, str(path.resolve().parent))
     try:
         runpy.run_path(str(path), run_name="__main__")

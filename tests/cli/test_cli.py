@@ -49,8 +49,8 @@ def test_console_scripts_are_installed():
     assert "usage: dagster-datachain" in ok("--help")
 
 
-COMMANDS = [["ls"], ["du"], ["cp"], ["datasets"], ["show"], ["schema"], ["rm"], ["diff"], ["query"], ["kb", "build"],
-            ["skill", "install"], ["skill", "list"], ["skill", "uninstall"], ["gc"]]
+COMMANDS = [["ls"], ["du"], ["cp"], ["datasets"], ["show"], ["schema"], ["rm"], ["diff"], ["query"], ["run"],
+            ["kb", "build"], ["skill", "install"], ["skill", "list"], ["skill", "uninstall"], ["gc"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
@@ -145,15 +145,15 @@ def test_query_filters_without_code(pets):
     assert "unknown column 'info.depth'" in fails("query", "pets_images", "--where", "info.depth > 3")
 
 
-def test_query_runs_a_script_against_the_data_memory(pets, tmp_path):
+def test_run_runs_a_script_against_the_data_memory(pets, tmp_path):
     script = tmp_path / "stage.py"
     script.write_text("import sys\nimport dagster_datachain as dc\n\n"
                       "dc.read_dataset('numbers').filter(dc.C('n') > int(sys.argv[1])).save('big_numbers')\n"
                       "print('saved', dc.read_dataset('big_numbers').to_values('n'))\n")
-    assert ok("query", str(script), "--", "1").strip() == "saved [2, 3]"
+    assert ok("run", str(script), "--", "1").strip() == "saved [2, 3]"
     assert "big_numbers" in ok("datasets")
     script.write_text("raise ValueError('my bug')\n")
-    result = run("query", str(script))
+    result = run("run", str(script))
     assert result.returncode == 1 and "ValueError: my bug" in result.stderr  # the user's bug keeps its traceback
 
 
