@@ -47,6 +47,7 @@ from .storage.filesystem import (
 )
 from .storage.listing import list_prefix
 from .storage.paths import join_inside
+from .storage.secrets import MaskSecrets, mask_secrets
 
 PROG = "dagster-datachain"
 _GLOB = re.compile(r"[*?\[]")
@@ -60,11 +61,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s",
                         stream=sys.stderr)
+    for handler in logging.getLogger().handlers:  # client libraries log URLs too
+        handler.addFilter(MaskSecrets())
     try:
         _register_options(args)
         return args.command(args, get_memory(args.root)) or 0
     except (DataChainError, OSError) as exc:  # a user's or an environment's error, not a bug: no traceback
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        print(f"{PROG}: error: {mask_secrets(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -208,10 +211,11 @@ def _cp(args: argparse.Namespace, memory: Memory) -> None:
 def _register_options(args: argparse.Namespace) -> None:
     """`-o KEY=VALUE` options, registered (in this process only) for the scheme of every URI argument."""
     options: dict[str, Any] = {}
-    for item in args.option:
+    for number, item in enumerate(args.option, 1):
         key, separator, value = item.partition("=")
-        if not separator or not key:
-            raise DataChainError(f"storage option {item!r} is not KEY=VALUE")
+        if not separator or not key:  # the value may be a secret: not echoed
+            raise DataChainError(f"storage option #{number} (-o) is not KEY=VALUE, "
+                                 "e.g. -o endpoint_url=http://host:9000")
         try:
             options[key] = json.loads(value)
         except ValueError:

@@ -21,8 +21,10 @@ from fsspec.asyn import sync
 
 from .file import EPOCH
 from .filesystem import StorageURI, filesystem_for, storage_error
+from .secrets import MaskSecrets
 
 logger = logging.getLogger(__name__)
+logger.addFilter(MaskSecrets())  # locations are logged: no secret may ride along
 
 FILE_COLUMNS = ("source", "path", "size", "version", "etag", "is_latest", "last_modified", "location")
 LISTING_PAGE_SIZE = 1000
