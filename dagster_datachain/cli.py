@@ -65,7 +65,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler.addFilter(MaskSecrets())
     try:
         _register_options(args)
-        return args.command(args, get_memory(args.root)) or 0
+        memory = get_memory(args.root)
+        if args.needs_memory and not memory.db_path.exists():  # looking must not create one
+            raise DataChainError(f"no Data Memory at {memory.root} ({_root_origin(args.root)}); nothing was created: "
+                                 f"save a dataset first, or point --root or ${ROOT_ENV_VAR} at a Data Memory")
+        return args.command(args, memory) or 0
     except (DataChainError, OSError) as exc:  # a user's or an environment's error, not a bug: no traceback
         print(f"{PROG}: error: {mask_secrets(str(exc))}", file=sys.stderr)
         return 1
@@ -81,11 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--option", action="append", default=[], metavar="KEY=VALUE",
                         help="storage option for the buckets in this command, e.g. -o endpoint_url=http://host:9000 "
                         "(repeatable; JSON values such as true or 5 are parsed)")
+    parser.set_defaults(needs_memory=False)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
-    def command(name: str, run: Command, help: str) -> argparse.ArgumentParser:  # noqa: A002
+    def command(name: str, run: Command, help: str, memory: bool = False) -> argparse.ArgumentParser:  # noqa: A002
+        """A subcommand; `memory=True` for those that read an existing Data Memory."""
         sub = commands.add_parser(name, help=help, description=help)
-        sub.set_defaults(command=run)
+        sub.set_defaults(command=run, needs_memory=memory)
         return sub
 
     sub = command("ls", _ls, "List the files and folders directly under a storage URI, with sizes and dates.")
@@ -103,24 +109,26 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("-r", "--recursive", action="store_true", help="copy every file under SRC")
     sub.add_argument("--anon", action="store_true", help="read SRC without credentials (public buckets)")
 
-    command("datasets", _datasets, "List datasets with their latest version, versions and rows.")
+    command("datasets", _datasets, "List datasets with their latest version, versions and rows.", memory=True)
 
-    sub = command("show", _show, "Print rows of a dataset version, like chain.show().")
+    sub = command("show", _show, "Print rows of a dataset version, like chain.show().", memory=True)
     sub.add_argument("dataset", metavar="NAME[@VERSION]")
     sub.add_argument("--limit", type=int, default=20, help="rows to print (default 20)")
 
-    sub = command("schema", _schema, "Print the columns and types of a dataset version.")
+    sub = command("schema", _schema, "Print the columns and types of a dataset version.", memory=True)
     sub.add_argument("dataset", metavar="NAME[@VERSION]")
 
-    sub = command("rm", _rm, "Delete one version of a dataset (NAME@VERSION) or all of them (NAME).")
+    sub = command("rm", _rm, "Delete one version of a dataset (NAME@VERSION) or all of them (NAME).", memory=True)
     sub.add_argument("dataset", metavar="NAME[@VERSION]")
 
-    sub = command("diff", _diff, "Rows added, changed (same file, other values) and removed between two versions.")
+    sub = command("diff", _diff, "Rows added, changed (same file, other values) and removed between two versions "
+                  "of one dataset (long lists, such as embeddings, shortened).", memory=True)
     sub.add_argument("old", metavar="NAME@A")
     sub.add_argument("new", metavar="NAME@B")
     sub.add_argument("--limit", type=int, default=20, help="changed rows to print (default 20; 0: counts only)")
 
-    sub = command("query", _query, "Filter, sort and print a dataset without code (never runs a file).")
+    sub = command("query", _query, "Filter, sort and print a dataset without code (never runs a file).",
+                  memory=True)
     sub.add_argument("dataset", metavar="NAME[@VERSION]")
     sub.add_argument("--where", type=parse_where, help="conditions: COLUMN OP VALUE [and ...], e.g. 'info.width>400'")
     sub.add_argument("--select", nargs="+", metavar="COLUMN", help="columns to print (dotted names)")
@@ -136,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     kb_commands = kb.add_subparsers(title="commands", metavar="COMMAND", required=True)
     sub = kb_commands.add_parser("build", help="Write the Knowledge Base from Data Memory.",
                                  description="Write the Knowledge Base from Data Memory.")
-    sub.set_defaults(command=_kb_build)
+    sub.set_defaults(command=_kb_build, needs_memory=True)
     sub.add_argument("--path", default="dc-knowledge", help="folder to write (default dc-knowledge)")
     sub.add_argument("--dataset", action="append", metavar="NAME", help="rewrite only the pages that mention NAME")
 
@@ -151,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     skill_commands.add_parser("list", help="Show where skills are installed.",
                               description="Show where skills are installed.").set_defaults(command=_skill_list)
 
-    sub = command("gc", _gc, "Remove checkpoints of abandoned runs and tables nothing refers to.")
+    sub = command("gc", _gc, "Remove checkpoints of abandoned runs and tables nothing refers to.", memory=True)
     sub.add_argument("--older-than", type=float, default=0.0, metavar="HOURS",
                      help="only checkpoints untouched this long (default 0)")
     return parser
@@ -260,6 +268,25 @@ def _storage_errors(action: str, uri: str) -> Iterator[None]:
         raise storage_error(action, uri, exc) from exc
 
 
+def _root_origin(root: str | None) -> str:
+    """Where the Data Memory path came from, for messages."""
+    if root is not None:
+        return "--root"
+    return f"${ROOT_ENV_VAR}" if os.environ.get(ROOT_ENV_VAR) else "the default, in the working folder"
+
+
+@contextmanager
+def _reported_here(function: Callable[..., Any]) -> Iterator[None]:
+    """Hold back the INFO report `function`'s module logs, while the command prints that same report itself."""
+    library_logger = logging.getLogger(function.__module__)
+    level = library_logger.level
+    library_logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        library_logger.setLevel(level)
+
+
 def _modified(entry: dict[str, Any]) -> datetime | None:
     value = entry.get("LastModified") or entry.get("last_modified") or entry.get("updated") or entry.get("mtime")
     if isinstance(value, (int, float)):
@@ -294,7 +321,8 @@ def _schema(args: argparse.Namespace, memory: Memory) -> None:
 
 
 def _rm(args: argparse.Namespace, memory: Memory) -> None:
-    deleted = delete_dataset(args.dataset, memory=memory)
+    with _reported_here(delete_dataset):
+        deleted = delete_dataset(args.dataset, memory=memory)
     print(f"Deleted {deleted} version(s) of {split_reference(args.dataset)[0]}")
 
 
@@ -302,14 +330,32 @@ _MARKS = {"added": "+", "removed": "-", "changed": "~"}
 
 
 def _diff(args: argparse.Namespace, memory: Memory) -> None:
+    (old_name, old_version), (new_name, new_version) = split_reference(args.old), split_reference(args.new)
+    if old_name != new_name:
+        raise DataChainError(f"{old_name} and {new_name} are different datasets: diff compares two versions of one "
+                             f"dataset, e.g. {PROG} diff {new_name}@A {new_name}@B")
     with memory.connect() as con:
-        old, new = (get_version(con, *split_reference(reference)) for reference in (args.old, args.new))
+        old, new = get_version(con, old_name, old_version), get_version(con, new_name, new_version)
         counts = count_changes(con, old, new)
         rows = version_changes(con, old, new).limit(max(args.limit, 0)).fetchall()
     print(f"{old.reference} -> {new.reference}: {counts.added:,} added, {counts.changed:,} changed, "
           f"{counts.removed:,} removed")
     for change, row in rows:
-        print(_MARKS[change], row)
+        print(_MARKS[change], json.dumps(_shortened(json.loads(row)), separators=(",", ":"), ensure_ascii=False))
+
+
+_LIST_ITEMS = 8
+"""Lists longer than this (embeddings) are printed as their first items and their length."""
+
+
+def _shortened(value: Any) -> Any:
+    """A JSON value with every long list cut to its first items plus a note of how many values it has."""
+    if isinstance(value, dict):
+        return {key: _shortened(item) for key, item in value.items()}
+    if isinstance(value, list):
+        items = [_shortened(item) for item in value[:_LIST_ITEMS]]
+        return items + [f"... {len(value)} values"] if len(value) > _LIST_ITEMS else items
+    return value
 
 
 # =============================================================================== query
@@ -440,7 +486,8 @@ def _skill_list(args: argparse.Namespace, memory: Memory) -> None:
 
 
 def _gc(args: argparse.Namespace, memory: Memory) -> None:
-    report = gc(args.older_than, memory=memory)
+    with _reported_here(gc):
+        report = gc(args.older_than, memory=memory)
     print(f"Removed {report.checkpoints} checkpoint(s) and {len(report.tables)} orphan table(s)")
 
 

@@ -185,7 +185,10 @@ def test_skill_install_list_uninstall(tmp_path):
 def test_gc_and_the_root_option(pets, tmp_path):
     assert ok("gc", "--older-than", "24").strip() == "Removed 0 checkpoint(s) and 0 orphan table(s)"
     other = tmp_path / "other-memory"
-    assert ok("--root", str(other), "datasets").strip() == "NAME  LATEST  ROWS  UPDATED  VERSIONS"
+    assert fails("--root", str(other), "datasets") == (
+        f"dagster-datachain: error: no Data Memory at {other} (--root); nothing was created: save a dataset first, "
+        "or point --root or $DATACHAIN_ROOT_DIR at a Data Memory")
+    assert not other.exists()
     assert "pets_images" in ok("--root", os.environ["DATACHAIN_ROOT_DIR"], "datasets", env={"DATACHAIN_ROOT_DIR": ""})
 
 
