@@ -27,6 +27,11 @@ _CLOUD_PROTOCOLS = {"s3": "s3", "gs": "gs", "gcs": "gs", "az": "az", "abfs": "az
 _PACKAGES = {"s3": "s3fs", "gs": "gcsfs", "az": "adlfs"}
 _ANONYMOUS: dict[str, dict[str, Any]] = {"s3": {"anon": True}, "gs": {"token": "anon"}, "az": {"anon": True}}
 
+DEFAULT_TIMEOUT = 30.0
+"""Seconds a storage request may go unanswered before it fails (the storage option `timeout=`)."""
+ATTEMPTS = 2
+"""Tries of a request that timed out, across all of a client's retry layers."""
+
 _options_lock = threading.Lock()
 _storage_options: dict[str, dict[str, Any]] = {}
 
@@ -202,7 +207,7 @@ def filesystem_for(source: str) -> fsspec.AbstractFileSystem:
     protocol = parse_uri(source + "/").protocol
     options = storage_options_for(source)
     try:
-        return fsspec.filesystem(protocol, **options)
+        fs = fsspec.filesystem(protocol, **client_kwargs(protocol, options))
     except ImportError as exc:
         raise StorageError(
             f"reading {protocol}:// needs the '{_PACKAGES.get(protocol, protocol)}' package: "
@@ -211,6 +216,46 @@ def filesystem_for(source: str) -> fsspec.AbstractFileSystem:
         ) from exc
     except (TypeError, ValueError) as exc:
         raise storage_error("connect to", source, exc) from exc
+    _bound_retries(fs, protocol)
+    return fs
+
+
+def storage_timeout(source: str) -> float:
+    """The `timeout=` storage option of a source (seconds), else DEFAULT_TIMEOUT."""
+    return float(storage_options_for(source).get("timeout", DEFAULT_TIMEOUT))
+
+
+def client_kwargs(protocol: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The fsspec kwargs for storage options: `timeout=` becomes each client's own connect and read timeouts, and
+    retries are bounded, so that a store that stops answering fails within about ATTEMPTS x timeout.
+
+    Timeouts and retries the options set themselves (`config_kwargs`, `requests_timeout`, `read_timeout`, ...)
+    are kept.
+
+    Example:
+        >>> client_kwargs("gs", {"timeout": 5, "token": "anon"})
+        {'token': 'anon', 'requests_timeout': 5.0}
+    """
+    kwargs = dict(options)
+    timeout = float(kwargs.pop("timeout", DEFAULT_TIMEOUT))
+    if protocol == "s3":
+        config = {"connect_timeout": timeout, "read_timeout": timeout,
+                  "retries": {"total_max_attempts": ATTEMPTS, "mode": "standard"}}
+        kwargs["config_kwargs"] = {**config, **kwargs.get("config_kwargs", {})}
+    elif protocol == "gs":  # gcsfs does not retry a request that timed out
+        kwargs.setdefault("requests_timeout", timeout)
+    elif protocol == "az":
+        kwargs.setdefault("connection_timeout", timeout)
+        kwargs.setdefault("read_timeout", timeout)
+    return kwargs
+
+
+def _bound_retries(fs: fsspec.AbstractFileSystem, protocol: str) -> None:
+    """Retry loops the clients keep outside their settings, which would multiply the timeouts above."""
+    if protocol == "s3":
+        fs.retries = 1  # s3fs retries timeouts 5 times on top of botocore's own attempts
+    elif protocol == "az" and hasattr(fs, "_timeout_kwargs"):  # adlfs's per-call options, given to every transfer
+        fs._timeout_kwargs.setdefault("retry_total", fs.storage_options.get("retry_total", ATTEMPTS - 1))
 
 
 # ----------------------------------------------------------------------------- failures
