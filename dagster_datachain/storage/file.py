@@ -40,6 +40,7 @@ class File(BaseModel):
     _hidden_fields: ClassVar[list[str]] = ["source", "version", "etag", "is_latest", "last_modified", "location"]
     _schema_display: ClassVar[str] = "File@v1"
     _prefetched: bytes | None = PrivateAttr(default=None)
+    _prefetch_failure: StorageError | None = PrivateAttr(default=None)
     _use_cache: bool = PrivateAttr(default=False)
 
     # ----------------------------------------------------------------- locating
@@ -71,6 +72,8 @@ class File(BaseModel):
         """The file's whole content as bytes."""
         if self._prefetched is not None:
             return self._prefetched
+        if self._prefetch_failure is not None:  # the store already failed this read: not another wait for it
+            raise self._prefetch_failure
         if self._use_cache and not self.is_local:
             return Path(self.get_local_path()).read_bytes()
         try:
@@ -129,12 +132,18 @@ class File(BaseModel):
     # ----------------------------------------------------------------- prefetch support
 
     def prefetch(self) -> None:
-        """Read the content now and keep it in memory for the next read (used by `settings(prefetch=...)`)."""
-        self._prefetched = self.read_bytes()
+        """Read the content now and keep it in memory for the next read (used by `settings(prefetch=...)`); a
+        StorageError is kept too, and the next read raises it."""
+        try:
+            self._prefetched = self.read_bytes()
+        except StorageError as exc:
+            self._prefetch_failure = exc
+            raise
 
     def release(self) -> None:
-        """Drop prefetched content."""
+        """Drop prefetched content (or failure)."""
         self._prefetched = None
+        self._prefetch_failure = None
 
     def use_cache(self, enabled: bool = True) -> None:
         """Read through the local content-addressed cache (`settings(cache=True)`)."""
