@@ -61,7 +61,7 @@ def build_knowledge_base(
         full = datasets is None or set(writers) != existing
         wanted = set(writers) if full else graph.affected(datasets)
         texts = {page: writers[page]() for page in sorted(wanted)}
-    written = [page for page, text in texts.items() if _write(root, page, redact(text, graph.buckets))]
+    written = [page for page, text in texts.items() if _write(root, page, redact(text))]
     removed = sorted(existing - set(writers))
     for page in removed:
         inside(root, page).unlink(missing_ok=True)  # a concurrent build may have removed it

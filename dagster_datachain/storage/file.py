@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, PrivateAttr
 
 from ..errors import StorageError
 from .filesystem import filesystem_for, parse_uri, storage_error
+from .paths import check_relative
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -39,6 +40,7 @@ class File(BaseModel):
     _hidden_fields: ClassVar[list[str]] = ["source", "version", "etag", "is_latest", "last_modified", "location"]
     _schema_display: ClassVar[str] = "File@v1"
     _prefetched: bytes | None = PrivateAttr(default=None)
+    _prefetch_failure: StorageError | None = PrivateAttr(default=None)
     _use_cache: bool = PrivateAttr(default=False)
 
     # ----------------------------------------------------------------- locating
@@ -62,10 +64,7 @@ class File(BaseModel):
         return self.source.startswith("file://")
 
     def _safe_path(self) -> str:
-        parts = self.path.split("/")
-        if self.path.startswith("/") or ".." in parts or "\\" in self.path:
-            raise StorageError(f"file path {self.path!r} leaves its source {self.source}", uri=self.source)
-        return self.path
+        return check_relative(self.path, self.source)
 
     # ----------------------------------------------------------------- reading
 
@@ -73,6 +72,8 @@ class File(BaseModel):
         """The file's whole content as bytes."""
         if self._prefetched is not None:
             return self._prefetched
+        if self._prefetch_failure is not None:  # the store already failed this read: not another wait for it
+            raise self._prefetch_failure
         if self._use_cache and not self.is_local:
             return Path(self.get_local_path()).read_bytes()
         try:
@@ -131,12 +132,18 @@ class File(BaseModel):
     # ----------------------------------------------------------------- prefetch support
 
     def prefetch(self) -> None:
-        """Read the content now and keep it in memory for the next read (used by `settings(prefetch=...)`)."""
-        self._prefetched = self.read_bytes()
+        """Read the content now and keep it in memory for the next read (used by `settings(prefetch=...)`); a
+        StorageError is kept too, and the next read raises it."""
+        try:
+            self._prefetched = self.read_bytes()
+        except StorageError as exc:
+            self._prefetch_failure = exc
+            raise
 
     def release(self) -> None:
-        """Drop prefetched content."""
+        """Drop prefetched content (or failure)."""
         self._prefetched = None
+        self._prefetch_failure = None
 
     def use_cache(self, enabled: bool = True) -> None:
         """Read through the local content-addressed cache (`settings(cache=True)`)."""
