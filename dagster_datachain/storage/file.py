@@ -14,7 +14,7 @@ from typing import IO, Any, ClassVar, Literal
 from pydantic import BaseModel, Field, PrivateAttr
 
 from ..errors import StorageError
-from .filesystem import filesystem_for, parse_uri, storage_error
+from .filesystem import filesystem_for, parse_source, storage_error
 from .paths import check_relative
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -56,7 +56,7 @@ class File(BaseModel):
 
     def get_fs_path(self) -> str:
         """The path fsspec uses for this file."""
-        return parse_uri(self.source + "/").fs_path(self._safe_path())
+        return parse_source(self.source).fs_path(self._safe_path())
 
     @property
     def is_local(self) -> bool:
@@ -97,12 +97,20 @@ class File(BaseModel):
             data = io.BytesIO(self._prefetched)
             yield io.TextIOWrapper(data) if mode == "r" else data
             return
+        if self.is_local:  # the operating system's open: fsspec's layers cost more than a small file's read
+            try:
+                handle: IO[Any] = open(self.get_fs_path(), mode)  # noqa: SIM115 - closed by the with below
+            except OSError as exc:
+                raise storage_error("open", self.get_uri(), exc) from exc
+            with handle:
+                yield handle
+            return
         fs = filesystem_for(self.source)
         path = self.get_fs_path()
         # the listed version is read when the filesystem lists versions (`version_aware=True`), else the latest
         pinned = {}
         if self.version and getattr(fs, "version_aware", False):
-            if parse_uri(self.source + "/").protocol == "gs":
+            if parse_source(self.source).protocol == "gs":
                 path = f"{path}#{self.version}"  # gcsfs reads a generation named in the path (not generation=)
             else:
                 pinned["version_id"] = self.version  # s3fs, adlfs

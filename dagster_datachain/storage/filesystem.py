@@ -8,6 +8,7 @@ Data Memory, and every `StorageError` masks them (`secrets.mask_secrets`). Crede
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -87,6 +88,13 @@ def parse_uri(uri: str | os.PathLike[str]) -> StorageURI:
                            "(key=, secret=, token=, account_key=) or through the environment", uri=text)
     prefix, glob = _split_glob(key)
     return StorageURI(protocol, f"{protocol}://{bucket}", prefix, glob)
+
+
+@functools.lru_cache(maxsize=1024)
+def parse_source(source: str) -> StorageURI:
+    """`parse_uri` of a listed source (`s3://bucket`, `file:///dir`), remembered: every File read asks for it, and
+    a local source would otherwise resolve its folder on disk for each file."""
+    return parse_uri(source + "/")
 
 
 def _parse_local(path: str) -> StorageURI:
@@ -204,7 +212,7 @@ def filesystem_for(source: str) -> fsspec.AbstractFileSystem:
 
     fsspec keeps one instance per protocol and options, and drops its instances in a forked process.
     """
-    protocol = parse_uri(source + "/").protocol
+    protocol = parse_source(source).protocol
     options = storage_options_for(source)
     try:
         fs = fsspec.filesystem(protocol, **client_kwargs(protocol, options))

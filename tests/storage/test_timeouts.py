@@ -59,7 +59,7 @@ def test_map_over_files_of_a_silent_server_fails_in_time_and_resumes(own_s3: ss.
     calls.clear()
     with caplog.at_level(logging.INFO, logger="dagster_datachain"):
         saved = chain.map(size=size).save("sizes")
-    resumed = re.search(rf"continuing from checkpoint \((\d+) of {FILES} rows done\)", caplog.text)
+    resumed = re.search(rf"Continuing from checkpoint \((\d+) of {FILES} rows done\)", caplog.text)
     assert resumed is not None and 20 <= int(resumed[1]) <= int(failing[1:3])  # at least the two finished batches
     assert calls == [f"f{i:02d}.txt" for i in range(int(resumed[1]), FILES)]  # nothing committed is read again
     assert sorted(saved.to_values("size")) == list(range(FILES))
