@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import json
 import logging
+import operator
 import os
 import re
 import runpy
@@ -21,7 +23,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +32,10 @@ from tqdm import tqdm
 
 from . import C, DataChainError, Expr, StorageError, delete_dataset, gc, read_dataset
 from .kb import build_knowledge_base
-from .memory.changes import count_changes, version_changes
 from .kb.render import human_size, utc
 from .kb.skill import TARGETS, install_skill, list_skills, uninstall_skill
 from .memory.catalog import get_version, list_versions
+from .memory.changes import count_changes, version_changes
 from .memory.config import ROOT_ENV_VAR
 from .memory.names import split_reference
 from .memory.store import Memory, get_memory
@@ -290,7 +292,7 @@ def _reported_here(function: Callable[..., Any]) -> Iterator[None]:
 def _modified(entry: dict[str, Any]) -> datetime | None:
     value = entry.get("LastModified") or entry.get("last_modified") or entry.get("updated") or entry.get("mtime")
     if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, tz=timezone.utc)
+        return datetime.fromtimestamp(value, tz=UTC)
     if isinstance(value, str):
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     return value if isinstance(value, datetime) else None
@@ -437,10 +439,7 @@ def parse_where(text: str) -> Expr:
         clauses.append(_condition(clause[0][1], clause[1][1].lower(), _literal(*clause[2])))
     if not clauses or len(tokens) % 4 != 3:
         raise argparse.ArgumentTypeError(f"expected COLUMN OP VALUE [and ...] in {text!r}")
-    condition = clauses[0]
-    for clause in clauses[1:]:
-        condition = condition & clause
-    return condition
+    return functools.reduce(operator.and_, clauses)
 
 
 def _condition(column: str, op: str, value: Any) -> Expr:
@@ -495,7 +494,7 @@ def _print_table(rows: Sequence[Sequence[str]]) -> None:
     """Columns padded to their widest cell, the last one left ragged."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)] if rows else []
     for row in rows:
-        print("  ".join([cell.ljust(width) for cell, width in zip(row, widths)] + [row[-1]]).rstrip())
+        print("  ".join([cell.ljust(width) for cell, width in zip(row, widths, strict=False)] + [row[-1]]).rstrip())
 
 
 if __name__ == "__main__":

@@ -45,8 +45,8 @@ class Expr:
         parts = tuple(parts)  # the sub-expressions: an expression over an aggregate is an aggregate, etc.
         self._build = build
         self.text = text
-        self.is_aggregate = is_aggregate or any(p.is_aggregate for p in parts)
-        self.is_window = is_window or any(p.is_window for p in parts)
+        self.is_aggregate: bool = is_aggregate or any(p.is_aggregate for p in parts)
+        self.is_window: bool = is_window or any(p.is_window for p in parts)
         self.static_type = static_type  # the DuckDB type when known without a schema ("BOOLEAN" for predicates)
         self.label_name: str | None = None
         self._window_build = window_build  # set for window functions: the call that OVER applies to
@@ -501,6 +501,7 @@ def type_of(expr: Expr, built: duckdb.Expression, schema: Schema) -> str:
             con = _scratch.con = duckdb.connect()
         empty = con.from_arrow(pa.Table.from_batches([], to_arrow_schema(schema)))
         _scratch.empty = (schema, empty)
+    assert empty is not None
     return str(empty.select(built).types[0])
 
 

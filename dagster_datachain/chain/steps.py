@@ -123,7 +123,7 @@ class FileSource(Source):
         self.text = f"{self.kind}:{stats}:{sorted(self.options.items())}"
 
     def relation(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
-        reader = {"csv": con.read_csv, "parquet": con.read_parquet, "json": con.read_json}[self.kind]
+        reader: Any = {"csv": con.read_csv, "parquet": con.read_parquet, "json": con.read_json}[self.kind]
         target: Any = self.paths if len(self.paths) > 1 else self.paths[0]
         return reader(target, **self.options)
 

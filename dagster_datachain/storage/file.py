@@ -78,7 +78,7 @@ class File(BaseModel):
             return Path(self.get_local_path()).read_bytes()
         try:
             with self.open() as handle:
-                return handle.read()  # type: ignore[no-any-return]
+                return handle.read()
         except Exception as exc:  # whatever the client library raises, at the network boundary
             raise storage_error("read", self.get_uri(), exc) from exc
 

@@ -6,8 +6,8 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -230,7 +230,7 @@ class _BatchRunner:
         except UDFError as exc:
             if not self.skip:
                 return BatchResult(self._table(batch, spans, []), 0, [], [], exc)
-            errors = [self._skipped(exc, unit, lab) for unit, lab in zip(units, labels)]
+            errors = [self._skipped(exc, unit, lab) for unit, lab in zip(units, labels, strict=True)]
             return BatchResult(self._table(batch, spans, []), len(spans), [], errors)
         return BatchResult(self._table(batch, spans, done), len(spans), _keys(keys, units, spans, done), [])
 
@@ -238,7 +238,8 @@ class _BatchRunner:
         """The function's arguments for each span to compute, in order (remote files prefetched for rows)."""
         if self.udf.kind == "agg":  # one call per group, each argument a list of the group's values
             for i, j in spans:
-                yield tuple([convert(v) for v in values[i:j]] for values, convert in zip(raw, self.converters))
+                pairs = zip(raw, self.converters, strict=True)
+                yield tuple([convert(v) for v in values[i:j]] for values, convert in pairs)
             return
         rows = [i for i, _ in spans]
         columns = [[convert(values[i]) for i in rows] for values, convert in zip(raw, self.converters, strict=True)]
@@ -288,14 +289,14 @@ class _BatchRunner:
 
     def _prefetched(self, columns: list[list[Any]], labels: list[str]) -> Iterator[tuple[tuple[Any, ...], str]]:
         """Yield each row's arguments; with prefetch, remote files of the next rows are read on threads meanwhile."""
-        rows = list(zip(*columns)) if columns else [()] * len(labels)
+        rows = list(zip(*columns, strict=True)) if columns else [()] * len(labels)
         remote = [[v for v in row if isinstance(v, File) and not v.is_local] for row in rows]
         if self.cache:
             for files in remote:
                 for file in files:
                     file.use_cache()
         if self.pool is None or not any(remote):
-            yield from zip(rows, labels)
+            yield from zip(rows, labels, strict=True)
             return
         pending: dict[int, list[Future[None]]] = {}
         for i in range(min(self.prefetch, len(rows))):

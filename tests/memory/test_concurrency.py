@@ -75,7 +75,7 @@ def test_a_polling_reader_does_not_starve_writers(tmp_path):
             if process.poll() is None:
                 process.kill()
         polls, _ = reader.communicate(timeout=30)
-    for process, (out, err) in zip(writers, results, strict=True):
+    for process, (_out, err) in zip(writers, results, strict=True):
         assert process.returncode == 0, err
     durations = [json.loads(out) for out, _ in results]
     # each save waits its turn behind the others (~0.1 s each on an idle machine), never behind the reader
