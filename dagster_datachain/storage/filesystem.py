@@ -25,7 +25,8 @@ from .secrets import has_credentials, remember_secrets
 _GLOB_CHARS = re.compile(r"[*?\[{]")
 # URI scheme -> the canonical scheme sources are stored under (one listing for az:// and abfs://)
 _CLOUD_PROTOCOLS = {"s3": "s3", "gs": "gs", "gcs": "gs", "az": "az", "abfs": "az", "abfss": "az", "memory": "memory"}
-_PACKAGES = {"s3": "s3fs", "gs": "gcsfs", "az": "adlfs"}
+_PACKAGES = {"s3": ("s3fs", "s3"), "gs": ("gcsfs", "gcs"), "az": ("adlfs", "azure")}
+"""The client package each cloud protocol needs, and the extra of this package that installs it."""
 _ANONYMOUS: dict[str, dict[str, Any]] = {"s3": {"anon": True}, "gs": {"token": "anon"}, "az": {"anon": True}}
 
 DEFAULT_TIMEOUT = 30.0
@@ -218,8 +219,9 @@ def filesystem_for(source: str) -> fsspec.AbstractFileSystem:
         fs = fsspec.filesystem(protocol, **client_kwargs(protocol, options))
     except ImportError as exc:
         raise StorageError(
-            f"reading {protocol}:// needs the '{_PACKAGES.get(protocol, protocol)}' package: "
-            f"pip install {_PACKAGES.get(protocol, protocol)}",
+            f"reading {protocol}:// needs the '{_PACKAGES[protocol][0]}' package: "
+            f"pip install 'dagster_datachain[{_PACKAGES[protocol][1]}]'"
+            if protocol in _PACKAGES else f"reading {protocol}:// needs a package that is not installed: {exc}",
             uri=source,
         ) from exc
     except (TypeError, ValueError) as exc:

@@ -13,6 +13,8 @@ import json
 import logging
 import os
 import signal
+import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -177,3 +179,15 @@ def test_server_stops_answering_mid_listing(own_server: ss.ProcessServer, memory
 
     assert dc.read_storage(bucket.uri(), update=True, **options).count() == count + 1
     assert stored_listings(memory)[0][1] == count + 1
+
+
+@pytest.mark.parametrize(("uri", "package", "extra"), [("s3://bucket/a/", "s3fs", "s3"), ("gs://bucket/a/", "gcsfs", "gcs"),
+                                                       ("az://container/a/", "adlfs", "azure")])
+def test_a_missing_cloud_client_names_the_extra_that_installs_it(tmp_path, uri, package, extra):
+    script = ("import sys; sys.modules[%r] = None  # as if the package were not installed\n"
+              "import dagster_datachain as dc\n"
+              "try:\n    dc.read_storage(%r).count()\n"
+              "except dc.StorageError as error:\n    print(error)\n") % (package, uri)
+    env = {**os.environ, "DATACHAIN_ROOT_DIR": str(tmp_path / "dm")}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert f"needs the '{package}' package: pip install 'dagster_datachain[{extra}]'" in result.stdout, result.stderr
