@@ -181,13 +181,14 @@ def test_server_stops_answering_mid_listing(own_server: ss.ProcessServer, memory
     assert stored_listings(memory)[0][1] == count + 1
 
 
-@pytest.mark.parametrize(("uri", "package", "extra"), [("s3://bucket/a/", "s3fs", "s3"), ("gs://bucket/a/", "gcsfs", "gcs"),
-                                                       ("az://container/a/", "adlfs", "azure")])
+@pytest.mark.parametrize(("uri", "package", "extra"), [
+    ("s3://bucket/a/", "s3fs", "s3"), ("gs://bucket/a/", "gcsfs", "gcs"), ("az://container/a/", "adlfs", "azure"),
+])
 def test_a_missing_cloud_client_names_the_extra_that_installs_it(tmp_path, uri, package, extra):
-    script = ("import sys; sys.modules[%r] = None  # as if the package were not installed\n"
+    script = (f"import sys; sys.modules[{package!r}] = None  # as if the package were not installed\n"
               "import dagster_datachain as dc\n"
-              "try:\n    dc.read_storage(%r).count()\n"
-              "except dc.StorageError as error:\n    print(error)\n") % (package, uri)
+              f"try:\n    dc.read_storage({uri!r}).count()\n"
+              "except dc.StorageError as error:\n    print(error)\n")
     env = {**os.environ, "DATACHAIN_ROOT_DIR": str(tmp_path / "dm")}
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
     assert f"needs the '{package}' package: pip install 'dagster_datachain[{extra}]'" in result.stdout, result.stderr
