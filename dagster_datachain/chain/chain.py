@@ -171,9 +171,18 @@ class DataChain:
         return hashlib.sha256(text.encode()).hexdigest()
 
     def code_hash(self) -> str:
-        """A hash of the code of every UDF in the chain and its sub-chains."""
-        parts = [f"{self._step_key(s.udf)}|{self._code_key(s.udf)}" for s, _ in self._steps if isinstance(s, UDFStep)]
-        parts += [sub.code_hash() for s, _ in self._steps for sub in s.subchains()]
+        """A hash of the chain's code: every step (UDF bodies, filters, mutations, ...) and its sub-chains' code.
+
+        Inputs are left out (a sub-chain counts by its own code hash), so new data never changes it.
+        """
+        parts = []
+        for step, _ in self._steps:
+            if isinstance(step, UDFStep):
+                parts.append(f"{self._step_key(step.udf)}|{self._code_key(step.udf)}")
+            elif step.subchains():
+                parts.append(type(step).__name__ + "".join(sub.code_hash() for sub in step.subchains()))
+            else:
+                parts.append(step.text)
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
     def lineage(self) -> list[catalog.LineageEntry]:
