@@ -42,6 +42,7 @@ def bucket_stats(con: duckdb.DuckDBPyConnection, listings: list[ListingRecord], 
 
 
 def preview(con: duckdb.DuckDBPyConnection, record: VersionRecord, limit: int = 5) -> dict[str, list[Any]]:
-    """The first `limit` rows in sort order, as leaf columns by dotted name (hidden File fields left out)."""
-    table = version_rows(con, record).order("ALL").limit(limit).to_arrow_table()
+    """The first `limit` rows in the order the chain saved them (a top-k dataset lists its nearest first), as leaf
+    columns by dotted name (hidden File fields left out)."""
+    table = version_rows(con, record).limit(limit).to_arrow_table()
     return {name: array.to_pylist() for name, array in flat_columns(table, record.dataset_schema, False).items()}

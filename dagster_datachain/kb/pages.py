@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,8 +16,14 @@ from .facts import BucketStats, bucket_stats, preview
 from .graph import INDEX, Bucket, Dataset, KnowledgeGraph
 from .render import render
 
-JOIN_KINDS = frozenset({"str", "int", "date", "datetime"})
-"""Leaf types worth joining on; floats, flags, lists and JSON are not keys."""
+JOIN_KINDS = frozenset({"str", "date", "datetime"})
+"""Leaf types worth joining on; floats, flags, lists and JSON are not keys, and integers only when named as ids."""
+ID_NAME = re.compile(r"(^|[._])(id|key|[a-z0-9]+_id)$", re.IGNORECASE)
+
+
+def is_join_key(path: str, kind: str) -> bool:
+    """Paths, names and ids are keys worth joining on; sizes, widths and counts are not."""
+    return kind in JOIN_KINDS or (kind == "int" and ID_NAME.search(path) is not None)
 
 
 @dataclass(frozen=True)
@@ -46,7 +53,7 @@ def join_keys(graph: KnowledgeGraph) -> dict[str, dict[tuple[str, str], list[str
     for dataset in graph.datasets.values():
         for column, spec in dataset.latest.dataset_schema.items():
             for path, leaf in spec.leaves(column, include_hidden=False):
-                if leaf.kind in JOIN_KINDS:
+                if is_join_key(path, leaf.kind):
                     holders[(path, leaf.label())].append(dataset.name)
     keys: dict[str, dict[tuple[str, str], list[str]]] = defaultdict(dict)
     for key, names in sorted(holders.items()):
