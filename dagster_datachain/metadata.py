@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from dagster import (
-    AssetKey,
     MetadataValue,
     TableColumn,
     TableColumnDep,
@@ -21,6 +20,7 @@ from .memory.catalog import VersionRecord, list_versions, version_rows
 from .memory.changes import ChangeCounts, count_changes
 from .memory.schema import Schema
 from .memory.store import Memory
+from .translator import dataset_key
 
 PREVIEW_ROWS = 5
 
@@ -38,7 +38,7 @@ def column_schema(schema: Schema) -> TableSchema:
 def column_lineage(chain: DataChain, inputs: dict[str, DataChain]) -> TableColumnLineage | None:
     """Which upstream dataset columns each column comes from (where the chain shows it)."""
     upstream = {
-        column: AssetKey(input_chain.dataset.name)
+        column: dataset_key(input_chain.dataset.name)
         for input_chain in inputs.values()
         if input_chain.dataset is not None
         for column in input_chain.schema

@@ -9,8 +9,8 @@ from typing import Any
 from dagster import (
     AssetKey,
     AssetMaterialization,
-    AssetSpec,
     AssetsDefinition,
+    AssetSpec,
     DefaultSensorStatus,
     MetadataValue,
     RunRequest,
@@ -22,8 +22,8 @@ from dagster import (
 )
 
 from .chain.readers import read_storage
-from .memory.store import using_memory
 from .storage.filesystem import parse_uri
+from .translator import asset_key_for
 
 
 def bucket_key(uri: str) -> AssetKey:
@@ -59,6 +59,7 @@ def bucket_sensor(
     default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
     anon: bool = False,
     storage_options: dict[str, Any] | None = None,
+    resource_key: str = "data_memory",
 ) -> SensorDefinition:
     """Each tick lists `uri` (the listing is kept per file in Data Memory) and requests a run of `target` when
     files are new, changed or deleted; the cursor holds only a fingerprint and a count of changes seen (the run
@@ -66,18 +67,19 @@ def bucket_sensor(
     With `bucket`, the bucket asset is reported with the listing as its data version, so the UI marks the
     datasets that read it stale."""
     key = bucket.key if bucket is not None else bucket_key(uri)
-    targets = [target] if isinstance(target, AssetsDefinition) else list(target)
+    targets = [asset_key_for(t) if isinstance(t, str) else t
+               for t in ([target] if isinstance(target, AssetsDefinition) else target)]
 
     @sensor(
         name=name or f"{key.to_python_identifier()}_sensor",
         target=targets,
         minimum_interval_seconds=minimum_interval_seconds,
         default_status=default_status,
-        required_resource_keys={"data_memory"},
+        required_resource_keys={resource_key},
         description=f"Requests a run when files under {uri} change",
     )
     def _sensor(context: SensorEvaluationContext) -> SensorResult | SkipReason:
-        with using_memory(context.resources.data_memory.memory()):
+        with getattr(context.resources, resource_key).scope():
             files = read_storage(uri, update=True, anon=anon, **(storage_options or {}))
             fingerprint = files.fingerprint()[:32]
             last, changes = _read_cursor(context.cursor)
