@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from typing import Any, get_type_hints
 
 from dagster import (
+    AssetCheckResult,
     AssetIn,
     AssetKey,
     AssetsDefinition,
@@ -31,11 +32,12 @@ from dagster import (
     DataVersion,
     MaterializeResult,
     PartitionsDefinition,
-    asset,
+    multi_asset,
 )
 
 from .chain.chain import DataChain, set_run_id
-from .checks import dataset_check_specs, evaluate_checks
+from .chain.readers import read_dataset
+from .checks import dataset_check_specs, evaluate_checks, missing_version_results
 from .console import LIBRARY_LOGGER
 from .errors import DataChainError
 from .hooks import knowledge_base_hook
@@ -74,6 +76,7 @@ def dataset_asset(
     resource_key: str = "data_memory",
     io_manager_key: str = "dataset_io_manager",
     translator: DatasetTranslator | None = None,
+    blocking: bool = False,
 ) -> Callable[[ChainFunction], AssetsDefinition]:
     """Turn a function that returns a DataChain into a dataset asset whose key names the dataset.
 
@@ -89,6 +92,8 @@ def dataset_asset(
         partitions_def: Dagster partitions; each partition is its own dataset `name.<partition key>` and the
             function receives `context` to read `context.partition_key`.
         max_row_drop: the row-count check fails when a version has lost more than this fraction of rows.
+        blocking: a failed ERROR check (NULLs in required fields, a row-count collapse) stops the assets
+            downstream of this one in the same run.
         resource_key, io_manager_key: the keys of the `DataMemory` resource and the `DatasetIOManager`.
 
     A parameter annotated `DataMemory` receives the resource of that name (e.g. `data_memory: DataMemory`).
@@ -107,42 +112,48 @@ def dataset_asset(
         signature = inspect.signature(fn)
         resources = _resource_parameters(fn)
         parameters = [p for p in signature.parameters if p != "context" and p not in resources]
-        pinned = dict(ins or {})
-        asset_ins = {param: _asset_in(naming, param, pinned.get(param)) for param in parameters}
+        pinned = {param: split_reference(reference) for param, reference in (ins or {}).items()}
+        asset_ins = {param: AssetIn(key=naming.get_asset_key(param)) for param in parameters if param not in pinned}
         wants_context = "context" in signature.parameters
         settings = {"batch_size": batch_size, "parallel": parallel, "prefetch": prefetch}
 
-        @asset(
-            key=key,
+        asset_spec = spec.replace_attributes(
+            code_version=_code_version(fn), metadata={**spec.metadata, DATASET_TAG: dataset},
+            deps=[*spec.deps, *(asset_in.key for asset_in in asset_ins.values()),
+                  *(dataset_key(dataset) for dataset, _ in pinned.values())],
+        ).with_io_manager_key(io_manager_key)
+
+        @multi_asset(
+            name=key.to_python_identifier(),
+            specs=[asset_spec],
             ins=asset_ins,
-            deps=list(spec.deps),
-            description=spec.description,
-            group_name=spec.group_name,
             partitions_def=partitions_def,
-            code_version=_code_version(fn),
-            kinds=spec.kinds,
             required_resource_keys={resource_key, *resources},
-            io_manager_key=io_manager_key,
-            metadata={**spec.metadata, DATASET_TAG: dataset},
-            check_specs=dataset_check_specs(key, max_row_drop),
+            check_specs=dataset_check_specs(key, max_row_drop, blocking),
             hooks={knowledge_base_hook(key, dataset, resource_key)},
-            owners=spec.owners or None,
-            tags=spec.tags or None,
-            automation_condition=spec.automation_condition,
+            can_subset=True,  # the checks also run on their own, against the latest version
         )
-        def _compute(context, **inputs: DataChain) -> MaterializeResult:
+        def _compute(context, **inputs: DataChain) -> Iterator[MaterializeResult | AssetCheckResult]:
             resource = getattr(context.resources, resource_key)
             given = {param: getattr(context.resources, param) for param in resources}
+            checks = {check.name for check in context.selected_asset_check_keys}
+            target = partition_dataset(dataset, context.partition_key) if context.has_partition_key else dataset
             with run_scope(context, resource) as memory:
+                inputs = {**inputs, **{param: read_dataset(pinned_name, version=str(version) if version else None)
+                                       for param, (pinned_name, version) in pinned.items()}}
+                if key not in context.selected_asset_keys:  # only checks: of the latest version, nothing rebuilt
+                    latest = latest_version(memory, target)
+                    yield from (evaluate_checks(memory, latest, max_row_drop, checks) if latest is not None
+                                else missing_version_results(target, max_row_drop, checks))
+                    return
                 chain = build_chain(fn, dataset, settings, {**inputs, **given}, context if wants_context else None)
-                target = partition_dataset(dataset, context.partition_key) if context.has_partition_key else dataset
                 previous = latest_version(memory, target)
                 record = chain.save(target, description=asset_description).dataset
                 assert record is not None
-                return MaterializeResult(
+                yield MaterializeResult(
                     metadata=materialization_metadata(chain, record, previous, inputs, resource.knowledge_base),
                     data_version=data_version(record),
-                    check_results=evaluate_checks(memory, record, max_row_drop),
+                    check_results=evaluate_checks(memory, record, max_row_drop, checks),
                 )
 
         return _compute
@@ -185,13 +196,6 @@ def _resource_parameters(fn: Callable[..., Any]) -> list[str]:
         hints = {}
     return [name for name, hint in hints.items()
             if name != "return" and isinstance(hint, type) and issubclass(hint, DataMemory)]
-
-
-def _asset_in(translator: DatasetTranslator, param: str, pinned: str | None) -> AssetIn:
-    if pinned is None:
-        return AssetIn(key=translator.get_asset_key(param), metadata={"version": "latest"})
-    dataset, version = split_reference(pinned)
-    return AssetIn(key=dataset_key(dataset), metadata={"version": str(version) if version else "latest"})
 
 
 def _dep_key(dep: Any) -> AssetKey:
