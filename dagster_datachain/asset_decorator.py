@@ -32,6 +32,7 @@ from dagster import (
     DataVersion,
     MaterializeResult,
     PartitionsDefinition,
+    SourceAsset,
     multi_asset,
 )
 
@@ -202,7 +203,7 @@ def _dep_key(dep: Any) -> AssetKey:
     """The key of a dependency given as an asset, a spec, a key, or text (an asset key string or dataset name)."""
     if isinstance(dep, str):
         return asset_key_for(dep)
-    if isinstance(dep, (AssetsDefinition, AssetSpec)):
+    if isinstance(dep, (AssetsDefinition, AssetSpec, SourceAsset)):
         return dep.key
     return AssetKey.from_coercible(dep)
 
