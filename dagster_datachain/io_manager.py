@@ -12,7 +12,7 @@ from .asset_decorator import partition_dataset
 from .chain.chain import DataChain
 from .chain.readers import read_arrow, read_dataset, read_pandas
 from .errors import DataChainError
-from .metadata import change_metadata, latest_version
+from .metadata import NS, change_metadata, latest_version
 from .resource import DataMemory
 from .translator import dataset_name
 
@@ -55,7 +55,8 @@ class DatasetIOManager(ConfigurableIOManager):
             record = _as_chain(obj, name).save(name).dataset
         assert record is not None
         context.add_output_metadata({
-            "dataset": MetadataValue.text(record.reference),
+            f"{NS}dataset": MetadataValue.text(record.reference),
+            f"{NS}version": MetadataValue.text(record.version),
             "dagster/row_count": MetadataValue.int(record.row_count),
             **change_metadata(memory, previous, record),
         })

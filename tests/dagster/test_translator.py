@@ -51,7 +51,7 @@ def test_translator_sets_the_spec_and_the_prefixed_key_names_the_dataset_everywh
         result = dg.materialize([counts, big, frame], instance=instance, resources=resources)
         assert result.success
         event = instance.get_latest_materialization_event(dg.AssetKey(["vision", "big"]))
-    assert event.asset_materialization.metadata["dataset"].value == "vision__big@1.0.0"
+    assert event.asset_materialization.metadata["dagster_datachain/dataset"].value == "vision__big@1.0.0"
     assert dc.read_dataset("vision__big").count() == 2 and dc.read_dataset("vision__frame").count() == 3
     page = (kb / "datasets" / "vision__big.md").read_text()
     assert "dagster_asset_key: vision/big" in page or 'dagster_asset_key: "vision/big"' in page

@@ -98,10 +98,11 @@ def test_graphql_shows_latest_materialization_metadata(webserver):
     nodes = graphql(webserver, query, {"keys": [{"path": ["pets_images"]}, {"path": ["similar_to_reference"]}]})
     entries = {n["assetKey"]["path"][0]: {e["label"]: e for e in n["assetMaterializations"][0]["metadataEntries"]}
                for n in nodes["assetNodes"]}
-    assert entries["pets_images"]["dataset"]["text"] == "pets_images@1.0.0"
+    assert entries["pets_images"]["dagster_datachain/dataset"]["text"] == "pets_images@1.0.0"
     assert entries["pets_images"]["dagster/row_count"]["intValue"] == 56  # 7 breeds x 8 generated images
     assert entries["similar_to_reference"]["dagster/row_count"]["intValue"] == 3
-    assert {"dagster/column_schema", "preview", "knowledge_base_page"} <= set(entries["pets_images"])
+    assert {"dagster/column_schema", "dagster_datachain/preview", "dagster_datachain/knowledge_base_page",
+            "dagster_datachain/thumbnails", "dagster_datachain/version"} <= set(entries["pets_images"])
 
 
 @pytest.mark.skipif(not shutil.which("chromium"), reason="Chromium is not installed (apt-get install chromium)")
