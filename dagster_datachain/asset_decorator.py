@@ -192,11 +192,12 @@ def run_scope(context: Any, resource: DataMemory) -> Iterator[Memory]:
 def _resource_parameters(fn: Callable[..., Any]) -> list[str]:
     """The parameters annotated with `DataMemory` (or a subclass): resources, not upstream datasets."""
     try:
-        hints = get_type_hints(fn)
-    except (NameError, TypeError):
-        hints = {}
-    return [name for name, hint in hints.items()
-            if name != "return" and isinstance(hint, type) and issubclass(hint, DataMemory)]
+        hints: dict[str, Any] = get_type_hints(fn)
+    except (NameError, TypeError):  # an annotation naming a local type: read the text (`dc.DataMemory`)
+        hints = {name: p.annotation for name, p in inspect.signature(fn).parameters.items()}
+    return [name for name, hint in hints.items() if name != "return" and (
+        (isinstance(hint, type) and issubclass(hint, DataMemory))
+        or (isinstance(hint, str) and hint.rsplit(".", 1)[-1] == DataMemory.__name__))]
 
 
 def _dep_key(dep: Any) -> AssetKey:

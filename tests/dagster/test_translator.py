@@ -61,3 +61,12 @@ def test_one_mapping_between_keys_and_dataset_names():
     key = dg.AssetKey(["team", "pets_images"])
     assert dataset_name(key) == "team__pets_images" and dataset_key("team__pets_images") == key
     assert dataset_key("pets_images") == dg.AssetKey("pets_images")
+
+
+def test_dataset_component_key_prefix_names_the_dataset(tmp_path):
+    from dagster_datachain.components import DatasetComponent
+
+    defs = DatasetComponent(name="masks", source=str(tmp_path), key_prefix=["vision"]).build_defs(None)
+    [asset] = defs.assets
+    assert asset.key == dg.AssetKey(["vision", "masks"])
+    assert asset.specs_by_key[asset.key].metadata["dagster_datachain/dataset"] == "vision__masks"
