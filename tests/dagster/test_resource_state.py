@@ -88,13 +88,10 @@ def test_two_resources_in_one_process_keep_their_own_memory_and_storage_options(
     assert get_memory().root != one.memory().root  # the process-wide default is untouched
 
 
-def test_a_resource_annotation_read_as_text_still_injects_the_resource(tmp_path):
-    namespace: dict = {}
-    exec(  # an annotation Python cannot resolve at decoration time (a local or postponed one)
-        "from __future__ import annotations\n"
-        "import dagster_datachain as dc\n"
-        "def counted(data_memory: dc.DataMemory, other: Missing = None) -> dc.DataChain:\n"
-        "    return dc.read_values(n=[1, 2])\n", namespace)
-    asset = dc.dataset_asset()(namespace["counted"])
+def test_a_resource_annotation_read_as_text_still_injects_the_resource():
+    def counted(data_memory: "dc.DataMemory", other: "Missing" = None) -> "dc.DataChain":  # noqa: F821
+        return dc.read_values(n=[1, 2])  # annotations Python cannot resolve (a local or postponed type)
+
+    asset = dc.dataset_asset()(counted)
     assert set(asset.keys_by_input_name) == {"other"}
     assert "data_memory" in asset.required_resource_keys
