@@ -10,7 +10,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
 import pyarrow as pa
@@ -21,12 +21,20 @@ from ..errors import ColumnNotFoundError, DataChainError, DataMemoryFullError, S
 from ..memory import catalog
 from ..memory.changes import count_changes
 from ..memory.names import Bump, parse_version, validate_columns, validate_name
-from ..memory.schema import Schema, ValueBuilder, column_spec, schema_from_arrow, to_arrow_schema
+from ..memory.schema import (
+    Schema,
+    ValueBuilder,
+    column_spec,
+    schema_from_arrow,
+    spec_from_annotation,
+    to_arrow_schema,
+)
 from ..memory.store import Memory
 from ..udf.checkpoint import UNIT, Checkpoint, remove_abandoned
 from ..udf.runner import run_udf
 from ..udf.settings import Settings
-from ..udf.signature import UDFKind, make_udf
+from ..udf.code_hash import code_hash
+from ..udf.signature import UDF, UDFKind, make_udf
 from . import delta, output
 from .maintenance import STALE_CHECKPOINT_SECONDS
 from .expr import C, Expr, column_or_expr, lift, resolve_column
@@ -164,7 +172,7 @@ class DataChain:
 
     def code_hash(self) -> str:
         """A hash of the code of every UDF in the chain and its sub-chains."""
-        parts = [s.udf.code_hash for s, _ in self._steps if isinstance(s, UDFStep)]
+        parts = [f"{self._step_key(s.udf)}|{self._code_key(s.udf)}" for s, _ in self._steps if isinstance(s, UDFStep)]
         parts += [sub.code_hash() for s, _ in self._steps for sub in s.subchains()]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
@@ -212,9 +220,12 @@ class DataChain:
         return schema_from_arrow(arrow_schema, known)
 
     def settings(self, *, batch_size: int | None = None, prefetch: int | None = None,
-                 parallel: int | bool | None = None, cache: bool | None = None) -> DataChain:
-        """Change how UDFs run: `batch_size` rows per checkpoint, `prefetch` files read ahead, `parallel` workers."""
-        changes: dict[str, Any] = {"batch_size": batch_size, "prefetch": prefetch, "cache": cache}
+                 parallel: int | bool | None = None, cache: bool | None = None,
+                 on_error: Literal["raise", "skip"] | None = None) -> DataChain:
+        """Change how UDFs run: `batch_size` rows per checkpoint, `prefetch` files read ahead, `parallel` workers,
+        `on_error="skip"` to leave out rows the UDF fails on (recorded in dataset `<name>__errors` on save)."""
+        changes: dict[str, Any] = {"batch_size": batch_size, "prefetch": prefetch, "cache": cache,
+                                   "on_error": on_error}
         if parallel is not None:
             changes["parallel"] = (os.cpu_count() or 1) if parallel is True else (None if parallel is False
                                                                                 else parallel)
@@ -417,18 +428,48 @@ class DataChain:
 
     def _run(self, step: UDFStep) -> tuple[PartsSource, Checkpoint]:
         udf = step.udf
-        key = hashlib.sha256(f"{self.fingerprint()}\n{udf.signature_key}".encode()).hexdigest()[:32]
-        checkpoint = Checkpoint(self._memory.staging_dir / key)
+        checkpoint = Checkpoint.for_step(self._memory.staging_dir, step=_digest(self._step_key(udf), 12),
+                                         input=self._input_key(), code=self._code_key(udf))
         checkpoint.hold()
         try:
             if not checkpoint.has_input():
-                self._stage_input(checkpoint, udf.partition_by)
+                self._prepare(udf, checkpoint)
             parts = run_udf(udf, checkpoint, self._schema, self._settings, self._setup)
         except BaseException as exc:
             _let_go([checkpoint], exc)
             raise
-        source = PartsSource(parts, step.output_schema(self._schema), key, self.lineage())
+        source = PartsSource(parts, step.output_schema(self._schema), checkpoint.directory.name, self.lineage())
         return source, checkpoint
+
+    def _prepare(self, udf: UDF, checkpoint: Checkpoint) -> None:
+        """A new checkpoint continues an unfinished run of the same step and input whose code has since changed
+        (the user fixed the UDF), else starts from the staged input."""
+        previous = checkpoint.unfinished_predecessor()
+        if previous is not None:
+            try:
+                done = checkpoint.adopt(previous)
+            except OSError:  # the other checkpoint was removed meanwhile: start afresh
+                logger.debug("could not continue from %s", previous.directory, exc_info=True)
+            else:
+                logger.info("UDF '%s': code changed since an unfinished run (%s -> %s); its %s finished units are "
+                            "kept and the rest runs with the current code",
+                            udf.name, previous.code_key, checkpoint.code_key, done)
+                return
+        self._stage_input(checkpoint, udf.partition_by)
+
+    def _input_key(self) -> str:
+        """The rows a UDF step reads, and whether failing rows stop the run or are left out."""
+        return _digest(f"{self.fingerprint()}|on_error={self._settings.on_error}", 20)
+
+    def _step_key(self, udf: UDF) -> str:
+        """The UDF step's parameters: kind, inputs, outputs, setup names, partition_by, and batch_map's batching."""
+        batching = self._settings.batch_size if udf.kind == "batch_map" else None
+        return f"{udf.signature_key}|batch={batching}"
+
+    def _code_key(self, udf: UDF) -> str:
+        """The UDF's code with everything it sees, and the code of the setup objects it takes."""
+        setup = [(name, code_hash(self._setup[name])) for name in udf.setup_args if name in self._setup]
+        return _digest(f"{udf.code_hash}|{setup}", 16)
 
     def _stage_input(self, checkpoint: Checkpoint, partition_by: tuple[str, ...]) -> None:
         """Write this (query-only) chain's rows to the checkpoint's input file, each numbered by `_dc_unit`."""
@@ -488,15 +529,18 @@ class DataChain:
             logger.info("%s", plan.summary())
         chain = self._copy(source=RestrictedSource(self._source, plan)) if plan is not None else self
         with chain._executing() as (resolved, checkpoints):
-            record = self._commit(name, explicit, update_version, description, chain_hash, resolved, plan)
+            errors = [error for checkpoint in checkpoints for error in checkpoint.errors()]
+            record = self._commit(name, explicit, update_version, description, chain_hash, resolved, plan, errors)
             for checkpoint in checkpoints:
                 checkpoint.try_remove()
         remove_abandoned(self._memory.staging_dir, STALE_CHECKPOINT_SECONDS)
         return self._read_version(record)
 
     def _commit(self, name: str, explicit: Any, update_version: Bump | None, description: str | None,
-                chain_hash: str, resolved: DataChain, plan: delta.DeltaPlan | None) -> catalog.VersionRecord:
-        """One transaction: the new version's rows (and closed rows, for delta), its catalog entry, delta state."""
+                chain_hash: str, resolved: DataChain, plan: delta.DeltaPlan | None,
+                errors: list[dict[str, Any]]) -> catalog.VersionRecord:
+        """One transaction: the new version's rows (and closed rows, for delta), its catalog entry, delta state,
+        and the rows UDFs skipped (`on_error="skip"`) as the next version of `<name>__errors`."""
         close = None
         if plan is not None:
             spec = self._source.delta
@@ -522,6 +566,7 @@ class DataChain:
                 if explicit is None and update_version is None and _same_rows(con, previous, record):
                     raise _SameRows(previous)  # type: ignore[arg-type]  # rolls the new version back
                 self._record_seen(con, name, record.seq, plan)
+                _record_errors(con, name, record, errors)
         except _SameRows as same:
             logger.info("%s is unchanged: the chain's rows equal its rows; no new version saved", same.record.reference)
             return same.record
@@ -647,6 +692,32 @@ def _let_go(checkpoints: Sequence[Checkpoint], error: BaseException | None = Non
             checkpoint.try_remove()
         else:
             checkpoint.release()
+
+
+ERRORS_SUFFIX = "__errors"
+_ERROR_SCHEMA: Schema = {name: spec_from_annotation(str) for name in ("udf", "row", "error")}
+
+
+def _record_errors(con: duckdb.DuckDBPyConnection, name: str, record: catalog.VersionRecord,
+                   errors: list[dict[str, Any]]) -> None:
+    """Save the rows UDFs skipped as the next version of `<name>__errors` (an empty one once none fail)."""
+    errors_name = name + ERRORS_SUFFIX
+    previous = _latest(con, errors_name)
+    if not errors and previous is None:
+        return
+    rows = pa.table({column: pa.array([e[column] for e in errors], type=pa.string()) for column in _ERROR_SCHEMA})
+    errors_record = catalog.commit_version(
+        con, name=errors_name, version=catalog.next_version(previous, _ERROR_SCHEMA, None), schema=_ERROR_SCHEMA,
+        rows=con.from_arrow(rows), lineage=[catalog.LineageEntry(kind="dataset", name=name, version=record.version)],
+        run_id=record.run_id, description=f"Input rows the UDFs of {record.reference} failed on and left out",
+    )
+    if errors:
+        logger.warning("%s: %s input rows failed and were left out; see %s", record.reference, len(errors),
+                       errors_record.reference)
+
+
+def _digest(text: str, length: int) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
 
 
 def _schema_changed(old: Schema, new: Schema) -> bool:

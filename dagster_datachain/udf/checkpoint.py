@@ -1,8 +1,13 @@
 """Checkpoints are committed parts: the staged input of a UDF step plus one Parquet file per finished batch.
 
-Layout under `<root>/staging/<key>/`: `input.parquet` (the step's input, each row numbered by `_dc_unit`),
-`meta.json` (how many units), and `parts/part-<start>-<end>.parquet`, each renamed into place only when complete,
-so a part either exists whole or not at all.
+Layout under `<root>/staging/<step>-<input>-<code>/`: `input.parquet` (the step's input, each row numbered by
+`_dc_unit`), `meta.json` (how many units), `parts/part-<start>-<end>.parquet`, each renamed into place only when
+complete, so a part either exists whole or not at all, and `finished` once every unit is done.
+
+The folder name is three keys: `step` (the UDF's parameters), `input` (the rows it reads) and `code` (its code and
+everything the code sees). A finished checkpoint is reused only by the same code. An unfinished one (a run that
+failed or was killed) is continued by the next run of the same step and input even when the code changed, so fixing
+a bug in a UDF does not throw away the rows already done.
 """
 
 from __future__ import annotations
@@ -14,10 +19,10 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -25,6 +30,7 @@ import pyarrow.parquet as pq
 from ..memory.store import disk_full_error, is_disk_full
 
 UNIT = "_dc_unit"  # row number (map, gen, batch_map) or group number (agg) in the staged input
+_KEYS, _ERRORS = "dc_unit_keys", "dc_errors"  # part metadata
 _PART = re.compile(r"part-(\d{12})-(\d{12})\.parquet")
 
 
@@ -33,9 +39,11 @@ class Checkpoint:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self.step_key, self.input_key, self.code_key = (directory.name.split("-") + ["", "", ""])[:3]
         self.input_path = directory / "input.parquet"
         self.parts_dir = directory / "parts"
         self._use: IO[str] | None = None
+        self._compute: IO[str] | None = None
 
     # ----------------------------------------------------------------- input
     def has_input(self) -> bool:
@@ -76,14 +84,20 @@ class Checkpoint:
     def done_units(self) -> int:
         return sum(end - start for start, end in self.done_ranges())
 
-    def commit_part(self, table: pa.Table, start: int, end: int) -> Path:
-        """Write a finished batch; the rename makes it visible only once complete."""
+    def commit_part(self, table: pa.Table, start: int, end: int, keys: Sequence[tuple[int, str]] = (),
+                    errors: Sequence[dict[str, Any]] = ()) -> Path:
+        """Write a finished batch (units [start, end)); the rename makes it visible only once complete.
+
+        `keys` are (unit, input key) of the units that succeeded, for reuse by later runs over other inputs;
+        `errors` are the units skipped because the UDF failed on them (`settings(on_error="skip")`).
+        """
         self.parts_dir.mkdir(parents=True, exist_ok=True)
         final = self.parts_dir / f"part-{start:012d}-{end:012d}.parquet"
         fd, partial = tempfile.mkstemp(dir=self.parts_dir, prefix=".part-", suffix=".parquet")
         os.close(fd)
+        metadata = {_KEYS: json.dumps(list(keys)), _ERRORS: json.dumps(list(errors))}
         try:
-            pq.write_table(table, partial)
+            pq.write_table(table.replace_schema_metadata(metadata), partial)
             os.replace(partial, final)
         except OSError as exc:
             if is_disk_full(exc):
@@ -96,6 +110,50 @@ class Checkpoint:
 
     def part_paths(self) -> list[Path]:
         return [self.parts_dir / f"part-{s:012d}-{e:012d}.parquet" for s, e in self.done_ranges()]
+
+    @staticmethod
+    def part_units(path: Path) -> list[tuple[int, str]]:
+        """(unit, input key) of each unit a part holds the results of."""
+        return [(int(u), str(k)) for u, k in json.loads(_part_metadata(path).get(_KEYS, "[]"))]
+
+    def errors(self) -> list[dict[str, Any]]:
+        """The units skipped because the UDF failed on them, in input order."""
+        return [error for path in self.part_paths() for error in json.loads(_part_metadata(path).get(_ERRORS, "[]"))]
+
+    def same_code_elsewhere(self) -> list[Checkpoint]:
+        """Checkpoints of the same step and code over other inputs: their units can be reused by input key."""
+        pattern = f"{self.step_key}-*-{self.code_key}"
+        return [Checkpoint(d) for d in self.directory.parent.glob(pattern) if d != self.directory]
+
+    @classmethod
+    def for_step(cls, staging_dir: Path, *, step: str, input: str, code: str) -> Checkpoint:  # noqa: A002
+        """The checkpoint of a step (parameters), over an input (rows), run by some code; keys are hex digests."""
+        return cls(staging_dir / f"{step}-{input}-{code}")
+
+    def is_finished(self) -> bool:
+        return (self.directory / "finished").exists()
+
+    def mark_finished(self) -> None:
+        """Every unit is done: from now on only the same code may reuse these parts."""
+        _atomic_write_text(self.directory / "finished", self.code_key)
+
+    def unfinished_predecessor(self) -> Checkpoint | None:
+        """The unfinished checkpoint of the same step and input under other code (a failed run whose UDF the
+        user has since edited) with the most units done, if any."""
+        siblings = [Checkpoint(d) for d in self.directory.parent.glob(f"{self.step_key}-{self.input_key}-*")
+                    if d != self.directory]
+        candidates = [c for c in siblings if c.has_input() and not c.is_finished() and c.done_ranges()]
+        return max(candidates, key=Checkpoint.done_units, default=None)
+
+    def adopt(self, previous: Checkpoint) -> int:
+        """Take over `previous`'s input and committed parts (as hard links, copies where links are impossible),
+        then remove it unless another process uses it; returns how many units were done."""
+        self.parts_dir.mkdir(parents=True, exist_ok=True)
+        for source in [previous.input_path, previous.directory / "meta.json", *previous.part_paths()]:
+            folder = self.parts_dir if source.parent == previous.parts_dir else self.directory
+            _link_or_copy(source, folder / source.name)
+        _remove_unless_used(previous.directory)
+        return self.done_units()
 
     # ----------------------------------------------------------------- locks
     # `.lock`: shared by every process using the checkpoint, exclusive (without waiting) to remove it.
@@ -125,10 +183,20 @@ class Checkpoint:
         self.directory.mkdir(parents=True, exist_ok=True)
         with open(self.directory / ".compute.lock", "a+") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
+            self._compute = handle
             try:
                 yield
             finally:
+                self._compute = None
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def drop_inherited_locks(self) -> None:
+        """In a forked worker: close the lock files inherited from the parent without unlocking them, so the
+        locks end with the parent (a worker outliving it must not keep the next run waiting)."""
+        for handle in (self._compute, self._use):
+            if handle is not None:
+                handle.close()
+        self._compute = self._use = None
 
 
 def remove_abandoned(staging_dir: Path, older_than: float) -> int:
@@ -153,6 +221,20 @@ def _remove_unless_used(directory: Path) -> bool:
 
 def _last_touched(directory: Path) -> float:
     return max((p.stat().st_mtime for p in directory.rglob("*")), default=directory.stat().st_mtime)
+
+
+def _part_metadata(path: Path) -> dict[str, str]:
+    metadata = pq.read_schema(path).metadata or {}
+    return {k.decode(): v.decode() for k, v in metadata.items()}
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    partial = target.with_name(f".{target.name}.{os.getpid()}")
+    try:
+        os.link(source, partial)
+    except OSError:
+        shutil.copyfile(source, partial)
+    os.replace(partial, target)
 
 
 def _atomic_write_text(path: Path, text: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 
@@ -14,3 +16,6 @@ class Settings(BaseModel):
     prefetch: int = Field(default=2, ge=0, description="Remote files read ahead on threads")
     parallel: int | None = Field(default=None, ge=1, description="Worker processes for UDFs (None: in-process)")
     cache: bool = Field(default=False, description="Keep remote file bytes in the local cache")
+    on_error: Literal["raise", "skip"] = Field(
+        default="raise", description="A row the UDF fails on stops the run ('raise') or is left out and recorded "
+                                     "in the '<name>__errors' dataset on save ('skip')")

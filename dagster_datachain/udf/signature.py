@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import collections.abc
-import hashlib
 import inspect
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -23,6 +22,7 @@ from ..memory.schema import (
     python_type,
     spec_from_annotation,
 )
+from .code_hash import code_hash
 
 UDFKind = Literal["map", "gen", "agg", "batch_map"]
 _ITERABLES = (
@@ -69,9 +69,10 @@ class UDF:
 
     @property
     def signature_key(self) -> str:
-        """What a checkpoint depends on: kind, inputs, outputs, setup names — not the function body."""
+        """The step's parameters: kind, inputs, outputs, setup names, partitioning — not the function body."""
         outputs = {k: v.model_dump(exclude={"description"}) for k, v in self.output.items()}  # docstrings may change
-        return f"{self.kind}|{self.name}|{[(p.arg, p.column) for p in self.params]}|{self.setup_args}|{outputs}"
+        params = [(p.arg, p.column) for p in self.params]
+        return f"{self.kind}|{self.name}|{params}|{self.setup_args}|{outputs}|{self.partition_by}"
 
     def output_row(self, value: Any, row_label: str | None) -> dict[str, Any]:
         """Validate one result against the declared output type; return storable column values."""
@@ -212,13 +213,3 @@ def _output_schema(name: str, kind: UDFKind, output_name: str | None, output: An
         base = output_name or name
         return {f"{base}_{i}": spec_from_annotation(a) for i, a in enumerate(args)}
     return {output_name or name: spec_from_annotation(returns)}
-
-
-def code_hash(func: Callable[..., Any]) -> str:
-    """A fingerprint of the function's code (source if available, else bytecode)."""
-    try:
-        text = inspect.getsource(func)
-    except (OSError, TypeError):
-        code = getattr(func, "__code__", None)
-        text = repr(code.co_code + repr(code.co_consts).encode()) if code else repr(func)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -150,8 +150,8 @@ def test_failed_materialization_resumes_from_checkpoint(memory, tmp_path, notes)
         broken["on"] = False
         retried = dg.materialize([sized], instance=instance, resources=resources(memory, tmp_path))
         logs = [e.user_message for e in instance.all_logs(retried.run_id) if e.dagster_event is None]
-    assert calls == [f"note{i:02d}.txt" for i in range(6, 12)]  # batches 0-1 (6 rows) were committed
-    assert any("Continuing from checkpoint (6 of 12 rows done)" in m for m in logs)
+    assert calls == [f"note{i:02d}.txt" for i in range(7, 12)]  # the 7 rows before the failing one were committed
+    assert any("Continuing from checkpoint (7 of 12 rows done)" in m for m in logs)
     assert dc.read_dataset("sized").count() == 12
 
 
