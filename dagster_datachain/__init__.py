@@ -61,6 +61,7 @@ if TYPE_CHECKING:  # what the lazy loader below returns, visible to type checker
     from .resource import DataMemory, datachain_resources
     from .sensors import bucket_asset, bucket_sensor
     from .sharding import sharded_dataset_asset
+    from .translator import DatasetTranslator, DatasetTranslatorData
 
 # The Dagster face, imported on first use so plain scripts do not pay for importing Dagster.
 _DAGSTER_FACE = {
@@ -70,6 +71,8 @@ _DAGSTER_FACE = {
     "datachain_resources": ".resource",
     "dataset_asset": ".asset_decorator",
     "DatasetIOManager": ".io_manager",
+    "DatasetTranslator": ".translator",
+    "DatasetTranslatorData": ".translator",
     "bucket_asset": ".sensors",
     "bucket_sensor": ".sensors",
     "sharded_dataset_asset": ".sharding",
@@ -89,6 +92,8 @@ __all__ = [
     "DataMemory",
     "DatasetComponent",
     "DatasetIOManager",
+    "DatasetTranslator",
+    "DatasetTranslatorData",
     "ColumnNotFoundError",
     "DataChain",
     "DataChainError",

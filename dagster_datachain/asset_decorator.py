@@ -21,26 +21,39 @@ import logging
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, get_type_hints
 
 from dagster import (
+    AssetCheckResult,
     AssetIn,
     AssetKey,
     AssetsDefinition,
+    AssetSpec,
     DataVersion,
     MaterializeResult,
     PartitionsDefinition,
-    asset,
+    SourceAsset,
+    multi_asset,
 )
 
 from .chain.chain import DataChain, set_run_id
-from .checks import dataset_check_specs, evaluate_checks
+from .chain.readers import read_dataset
+from .checks import dataset_check_specs, evaluate_checks, missing_version_results
 from .console import LIBRARY_LOGGER
 from .errors import DataChainError
 from .hooks import knowledge_base_hook
+from .memory.catalog import VersionRecord
 from .memory.names import split_reference
-from .memory.store import Memory, using_memory
+from .memory.store import Memory
 from .metadata import latest_version, materialization_metadata
+from .resource import DataMemory
+from .translator import (
+    DatasetTranslator,
+    DatasetTranslatorData,
+    asset_key_for,
+    dataset_key,
+    dataset_name,
+)
 
 DATASET_TAG = "dagster_datachain/dataset"
 
@@ -53,7 +66,7 @@ def dataset_asset(
     ins: Mapping[str, str] | None = None,
     deps: Sequence[Any] = (),
     description: str | None = None,
-    group_name: str = "datasets",
+    group_name: str | None = None,
     batch_size: int | None = None,
     parallel: int | bool | None = None,
     prefetch: int | None = None,
@@ -61,61 +74,87 @@ def dataset_asset(
     max_row_drop: float = 0.5,
     owners: Sequence[str] | None = None,
     tags: Mapping[str, str] | None = None,
+    resource_key: str = "data_memory",
+    io_manager_key: str = "dataset_io_manager",
+    translator: DatasetTranslator | None = None,
+    blocking: bool = False,
 ) -> Callable[[ChainFunction], AssetsDefinition]:
-    """Turn a function that returns a DataChain into a dataset asset whose key is the dataset name.
+    """Turn a function that returns a DataChain into a dataset asset whose key names the dataset.
 
     Args:
         name: dataset (and asset) name; the function's name by default.
         ins: pin upstream datasets by parameter: `{"images": "pets_images@1.0.2"}`. Other parameters (except
             `context`) are upstream datasets named like the parameter, loaded as lazy chains.
+        translator: decides the asset spec (key prefix, group, kinds, owners, tags, automation condition); the
+            dataset is the one the key names (`vision/pets_images` -> `vision__pets_images`). `group_name`,
+            `owners` and `tags` given here override it.
         deps: assets this one depends on without loading them (e.g. a `bucket_asset`).
         batch_size, parallel, prefetch: UDF execution settings applied to the returned chain.
         partitions_def: Dagster partitions; each partition is its own dataset `name.<partition key>` and the
             function receives `context` to read `context.partition_key`.
         max_row_drop: the row-count check fails when a version has lost more than this fraction of rows.
+        blocking: a failed ERROR check (NULLs in required fields, a row-count collapse) stops the assets
+            downstream of this one in the same run.
+        resource_key, io_manager_key: the keys of the `DataMemory` resource and the `DatasetIOManager`.
+
+    A parameter annotated `DataMemory` receives the resource of that name (e.g. `data_memory: DataMemory`).
     """
 
     def decorator(fn: ChainFunction) -> AssetsDefinition:
-        dataset = name or fn.__name__
-        split_reference(dataset)  # a clear error now for a name that cannot be a dataset
-        key = AssetKey(dataset)
-        parameters = [p for p in inspect.signature(fn).parameters if p != "context"]
-        pinned = dict(ins or {})
-        asset_ins = {param: _asset_in(param, pinned.get(param)) for param in parameters}
-        wants_context = "context" in inspect.signature(fn).parameters
-        settings = {"batch_size": batch_size, "parallel": parallel, "prefetch": prefetch}
+        declared = name or fn.__name__
+        split_reference(declared)  # a clear error now for a name that cannot be a dataset
         asset_description = description or inspect.getdoc(fn)
+        naming = translator or DatasetTranslator()
+        spec = naming.get_asset_spec(DatasetTranslatorData(declared, asset_description, tuple(map(_dep_key, deps))))
+        spec = spec.replace_attributes(
+            group_name=group_name or spec.group_name, owners=list(owners) if owners else spec.owners,
+            tags={**spec.tags, **(tags or {})})
+        key, dataset = spec.key, dataset_name(spec.key)
+        signature = inspect.signature(fn)
+        resources = _resource_parameters(fn)
+        parameters = [p for p in signature.parameters if p != "context" and p not in resources]
+        pinned = {param: split_reference(reference) for param, reference in (ins or {}).items()}
+        asset_ins = {param: AssetIn(key=naming.get_asset_key(param)) for param in parameters if param not in pinned}
+        wants_context = "context" in signature.parameters
+        settings = {"batch_size": batch_size, "parallel": parallel, "prefetch": prefetch}
 
-        @asset(
-            name=dataset,
+        asset_spec = spec.replace_attributes(
+            code_version=_code_version(fn), metadata={**spec.metadata, DATASET_TAG: dataset},
+            deps=[*spec.deps, *(asset_in.key for asset_in in asset_ins.values()),
+                  *(dataset_key(dataset) for dataset, _ in pinned.values())],
+        ).with_io_manager_key(io_manager_key)
+
+        @multi_asset(
+            name=key.to_python_identifier(),
+            specs=[asset_spec],
             ins=asset_ins,
-            deps=list(deps),
-            description=asset_description,
-            group_name=group_name,
             partitions_def=partitions_def,
-            code_version=_code_version(fn),
-            kinds={"duckdb", "python"},
-            required_resource_keys={"data_memory"},
-            io_manager_key="dataset_io_manager",
-            metadata={DATASET_TAG: dataset},
-            check_specs=dataset_check_specs(key, max_row_drop),
-            hooks={knowledge_base_hook(key, dataset)},
-            owners=list(owners) if owners else None,
-            tags=dict(tags) if tags else None,
+            required_resource_keys={resource_key, *resources},
+            check_specs=dataset_check_specs(key, max_row_drop, blocking),
+            hooks={knowledge_base_hook(key, dataset, resource_key)},
+            can_subset=True,  # the checks also run on their own, against the latest version
         )
-        def _compute(context, **inputs: DataChain) -> MaterializeResult:  # noqa: ANN001 - Dagster reads it
-            resource = context.resources.data_memory
-            memory = resource.memory()
-            with run_scope(context, memory):
-                chain = build_chain(fn, dataset, settings, inputs, context if wants_context else None)
-                target = partition_dataset(dataset, context.partition_key) if context.has_partition_key else dataset
+        def _compute(context, **inputs: DataChain) -> Iterator[MaterializeResult | AssetCheckResult]:
+            resource = getattr(context.resources, resource_key)
+            given = {param: getattr(context.resources, param) for param in resources}
+            checks = {check.name for check in context.selected_asset_check_keys}
+            target = partition_dataset(dataset, context.partition_key) if context.has_partition_key else dataset
+            with run_scope(context, resource) as memory:
+                inputs = {**inputs, **{param: read_dataset(pinned_name, version=str(version) if version else None)
+                                       for param, (pinned_name, version) in pinned.items()}}
+                if key not in context.selected_asset_keys:  # only checks: of the latest version, nothing rebuilt
+                    latest = latest_version(memory, target)
+                    yield from (evaluate_checks(memory, latest, max_row_drop, checks) if latest is not None
+                                else missing_version_results(target, max_row_drop, checks))
+                    return
+                chain = build_chain(fn, dataset, settings, {**inputs, **given}, context if wants_context else None)
                 previous = latest_version(memory, target)
                 record = chain.save(target, description=asset_description).dataset
                 assert record is not None
-                return MaterializeResult(
+                yield MaterializeResult(
                     metadata=materialization_metadata(chain, record, previous, inputs, resource.knowledge_base),
-                    data_version=DataVersion(f"{record.reference}:{record.chain_hash[:12]}"),
-                    check_results=evaluate_checks(memory, record, max_row_drop),
+                    data_version=data_version(record),
+                    check_results=evaluate_checks(memory, record, max_row_drop, checks),
                 )
 
         return _compute
@@ -137,18 +176,37 @@ def build_chain(fn: ChainFunction, dataset: str, settings: dict[str, Any], input
     return chain.settings(**settings) if any(v is not None for v in settings.values()) else chain
 
 
+def data_version(record: VersionRecord) -> DataVersion:
+    """The data version of a dataset asset: its version and the hash of the input and code that made it."""
+    return DataVersion(f"{record.reference}:{record.chain_hash[:12]}")
+
+
 @contextmanager
-def run_scope(context: Any, memory: Memory) -> Iterator[None]:
-    """While a step runs: the resource's Data Memory is the default, saves carry the run id, logs go to Dagster."""
-    with _logs_to(context), using_memory(memory), _run(context.run_id):
-        yield
+def run_scope(context: Any, resource: DataMemory) -> Iterator[Memory]:
+    """While a step runs: the resource's Data Memory and storage options are in effect, saves carry the run id,
+    logs go to Dagster."""
+    with _logs_to(context), resource.scope() as memory, _run(context.run_id):
+        yield memory
 
 
-def _asset_in(param: str, pinned: str | None) -> AssetIn:
-    if pinned is None:
-        return AssetIn(key=AssetKey(param), metadata={"version": "latest"})
-    dataset, version = split_reference(pinned)
-    return AssetIn(key=AssetKey(dataset), metadata={"version": str(version) if version else "latest"})
+def _resource_parameters(fn: Callable[..., Any]) -> list[str]:
+    """The parameters annotated with `DataMemory` (or a subclass): resources, not upstream datasets."""
+    try:
+        hints: dict[str, Any] = get_type_hints(fn)
+    except (NameError, TypeError):  # an annotation naming a local type: read the text (`dc.DataMemory`)
+        hints = {name: p.annotation for name, p in inspect.signature(fn).parameters.items()}
+    return [name for name, hint in hints.items() if name != "return" and (
+        (isinstance(hint, type) and issubclass(hint, DataMemory))
+        or (isinstance(hint, str) and hint.rsplit(".", 1)[-1] == DataMemory.__name__))]
+
+
+def _dep_key(dep: Any) -> AssetKey:
+    """The key of a dependency given as an asset, a spec, a key, or text (an asset key string or dataset name)."""
+    if isinstance(dep, str):
+        return asset_key_for(dep)
+    if isinstance(dep, (AssetsDefinition, AssetSpec, SourceAsset)):
+        return dep.key
+    return AssetKey.from_coercible(dep)
 
 
 def _code_version(fn: Callable[..., Any]) -> str:

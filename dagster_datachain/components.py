@@ -34,6 +34,7 @@ from .chain.chain import DataChain
 from .chain.readers import read_storage
 from .errors import DataChainError
 from .sensors import bucket_asset, bucket_sensor
+from .translator import DatasetTranslator, asset_key_for
 
 UDF_KINDS = ("map", "gen", "agg")
 
@@ -99,6 +100,8 @@ class DatasetComponent(dg.Component, dg.Model, dg.Resolvable):
     deps: list[str] = Field(default_factory=list, description="Asset keys this dataset depends on, e.g. a bucket")
     owners: list[str] | None = None
     tags: dict[str, str] | None = None
+    key_prefix: list[str] = Field(default_factory=list, description="Asset key prefix; the dataset is named "
+                                  "after the whole key (`[vision]` + `pets` -> `vision__pets`)")
 
     @model_validator(mode="after")
     def _one_input(self) -> DatasetComponent:
@@ -112,7 +115,7 @@ class DatasetComponent(dg.Component, dg.Model, dg.Resolvable):
         asset = dataset_asset(
             self.name,
             ins={"upstream": self.dataset} if self.dataset else None,
-            deps=[dg.AssetKey.from_user_string(key) for key in self.deps],
+            deps=[asset_key_for(key) for key in self.deps],
             description=self.description,
             group_name=self.group_name,
             batch_size=self.batch_size,
@@ -120,6 +123,7 @@ class DatasetComponent(dg.Component, dg.Model, dg.Resolvable):
             prefetch=self.prefetch,
             owners=self.owners,
             tags=self.tags,
+            translator=DatasetTranslator(key_prefix=self.key_prefix),
         )(compute)
         return dg.Definitions(assets=[asset])
 
@@ -162,7 +166,7 @@ class BucketComponent(dg.Component, dg.Model, dg.Resolvable):
                               description=self.description, group_name=self.group_name)
         sensors = []
         if self.sensor_targets:
-            targets = [dg.AssetKey.from_user_string(key) for key in self.sensor_targets]
+            targets = [asset_key_for(key) for key in self.sensor_targets]
             sensors.append(bucket_sensor(self.uri, targets, bucket=bucket, anon=self.anon,
                                          minimum_interval_seconds=self.minimum_interval_seconds))
         return dg.Definitions(assets=[bucket], sensors=sensors)

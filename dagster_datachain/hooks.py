@@ -9,16 +9,16 @@ from dagster import AssetKey, HookContext, HookDefinition, success_hook
 logger = logging.getLogger(__name__)
 
 
-def knowledge_base_hook(key: AssetKey, dataset: str) -> HookDefinition:
+def knowledge_base_hook(key: AssetKey, dataset: str, resource_key: str = "data_memory") -> HookDefinition:
     """A success hook that rebuilds the Knowledge Base pages of `dataset` (and the index and its buckets).
 
     Dagster runs it after the step's materialization is stored, in `materialize()`, in multiprocess runs and
     under `dagster dev` alike.
     """
 
-    @success_hook(name=f"datachain_kb_{key.to_python_identifier()}", required_resource_keys={"data_memory"})
+    @success_hook(name=f"datachain_kb_{key.to_python_identifier()}", required_resource_keys={resource_key})
     def _rewrite(context: HookContext) -> None:
-        resource = context.resources.data_memory
+        resource = getattr(context.resources, resource_key)
         if not resource.knowledge_base:
             return
         from .kb import build_knowledge_base

@@ -12,9 +12,9 @@ from .asset_decorator import partition_dataset
 from .chain.chain import DataChain
 from .chain.readers import read_arrow, read_dataset, read_pandas
 from .errors import DataChainError
-from .memory.store import using_memory
-from .metadata import change_metadata, latest_version
+from .metadata import NS, change_metadata, latest_version
 from .resource import DataMemory
+from .translator import dataset_name
 
 
 class DatasetIOManager(ConfigurableIOManager):
@@ -26,7 +26,7 @@ class DatasetIOManager(ConfigurableIOManager):
     data_memory: DataMemory
 
     def load_input(self, context: InputContext) -> DataChain:
-        name = _dataset_name(context.asset_key.path)
+        name = dataset_name(context.asset_key)
         memory = self.data_memory.memory()
         if context.has_asset_partitions:  # one dataset per partition: the ones asked for, as one chain
             chains = [read_dataset(partition_dataset(name, key), memory=memory) for key in context.asset_partition_keys]
@@ -40,7 +40,7 @@ class DatasetIOManager(ConfigurableIOManager):
     def handle_output(self, context: OutputContext, obj: Any) -> None:
         if obj is None:
             return
-        name = _dataset_name(context.asset_key.path)
+        name = dataset_name(context.asset_key)
         if context.has_asset_partitions:  # one dataset per partition, as load_input reads them
             keys = context.asset_partition_keys
             if len(keys) != 1:
@@ -51,18 +51,15 @@ class DatasetIOManager(ConfigurableIOManager):
             name = partition_dataset(name, keys[0])
         memory = self.data_memory.memory()
         previous = latest_version(memory, name)
-        with using_memory(memory):
+        with self.data_memory.scope():
             record = _as_chain(obj, name).save(name).dataset
         assert record is not None
         context.add_output_metadata({
-            "dataset": MetadataValue.text(record.reference),
+            f"{NS}dataset": MetadataValue.text(record.reference),
+            f"{NS}version": MetadataValue.text(record.version),
             "dagster/row_count": MetadataValue.int(record.row_count),
             **change_metadata(memory, previous, record),
         })
-
-
-def _dataset_name(path: list[str]) -> str:
-    return "__".join(path)
 
 
 def _as_chain(obj: Any, name: str) -> DataChain:

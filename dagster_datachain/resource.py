@@ -1,14 +1,27 @@
 """DataMemory: the Dagster resource that says where the Data Memory (and its Knowledge Base) live."""
 
+from __future__ import annotations
 
-from typing import Any, Optional
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from dagster import ConfigurableResource
+from dagster import (
+    AssetExecutionContext,
+    ConfigurableResource,
+    MaterializeResult,
+)
 from pydantic import Field, field_validator
 
 from .errors import DataChainError
-from .memory.store import Memory, get_memory
-from .storage.filesystem import register_storage_options
+from .memory.config import resolve_root
+from .memory.store import Memory, using_memory
+from .storage.filesystem import using_storage_options
+
+if TYPE_CHECKING:
+    from .chain.chain import DataChain
 
 SECRET_OPTIONS = frozenset({
     "secret", "password", "token", "session_token", "account_key", "sas_token", "connection_string", "client_secret",
@@ -58,16 +71,74 @@ class DataMemory(ConfigurableResource):
         return value
 
     def memory(self) -> Memory:
-        """The engine's Memory for this configuration (and its storage options registered for this process)."""
-        for location in {**self.storage_options, **self.storage_credentials}:
-            options = {**self.storage_options.get(location, {}), **self.storage_credentials.get(location, {})}
-            register_storage_options(location, options)
-        memory = get_memory(self.root)
-        memory.lock_timeout = self.lock_timeout
-        return memory
+        """This resource's own Memory (shared only with resources configured with the same root and timeout)."""
+        return _memory_for(resolve_root(self.root), self.lock_timeout)
+
+    def storage_options_by_location(self) -> dict[str, dict[str, Any]]:
+        """`storage_options` merged with `storage_credentials`, per bucket or scheme."""
+        return {location: {**self.storage_options.get(location, {}), **self.storage_credentials.get(location, {})}
+                for location in {**self.storage_options, **self.storage_credentials}}
+
+    @contextmanager
+    def scope(self) -> Iterator[Memory]:
+        """Inside the block, readers and saves use this resource's Memory and storage options (nothing global is
+        changed: two resources in one process never see each other's settings).
+
+        Example:
+            >>> with data_memory.scope():
+            ...     dc.read_storage("s3://bucket/images/").save("images")
+        """
+        with using_memory(self.memory()) as memory, using_storage_options(self.storage_options_by_location()):
+            yield memory
+
+    def save(self, context: AssetExecutionContext, chain: DataChain, name: str | None = None) -> MaterializeResult:
+        """Save `chain` as the next version of the dataset behind `context`'s asset (or `name`) and return what a
+        plain `@asset` returns: the version, row count, schema, lineage and preview as metadata, and the version as
+        the data version. The Knowledge Base page is rewritten.
+
+        Build the chain inside `scope()` so that it reads this resource's Data Memory and storage options.
+
+        Example:
+            >>> @dg.asset
+            ... def pets_images(context: dg.AssetExecutionContext, data_memory: DataMemory) -> dg.MaterializeResult:
+            ...     with data_memory.scope():
+            ...         chain = dc.read_storage("images/").map(info=get_info)
+            ...     return data_memory.save(context, chain)
+        """
+        from .asset_decorator import data_version, run_scope
+        from .metadata import latest_version, materialization_metadata
+        from .translator import dataset_name
+
+        target = name or dataset_name(context.asset_key)
+        if chain.memory.root != self.memory().root:
+            raise DataChainError(
+                f"the chain for dataset {target!r} reads Data Memory {chain.memory.root}, but this resource's is "
+                f"{self.memory().root}: build the chain inside `with data_memory.scope():`")
+        with run_scope(context, self) as memory:
+            previous = latest_version(memory, target)
+            record = chain.save(target).dataset
+            assert record is not None
+            metadata = materialization_metadata(chain, record, previous, {}, self.knowledge_base)
+        if self.knowledge_base:
+            from .kb import build_knowledge_base
+
+            build_knowledge_base(self.knowledge_base, memory=self.memory(), datasets=[target])
+        return MaterializeResult(metadata=metadata, data_version=data_version(record))
 
 
-def datachain_resources(root: Optional[str] = None, knowledge_base: Optional[str] = "dc-knowledge") -> dict[str, Any]:
+_memories: dict[tuple[Path, float], Memory] = {}
+_memories_lock = threading.Lock()
+
+
+def _memory_for(root: Path, lock_timeout: float) -> Memory:
+    """One Memory per configuration and process, so a warm database is reused across steps and resources."""
+    with _memories_lock:
+        if (root, lock_timeout) not in _memories:
+            _memories[(root, lock_timeout)] = Memory(root, lock_timeout=lock_timeout)
+        return _memories[(root, lock_timeout)]
+
+
+def datachain_resources(root: str | None = None, knowledge_base: str | None = "dc-knowledge") -> dict[str, Any]:
     """The resources dataset assets need: `data_memory` and the `dataset_io_manager` that loads upstream chains.
 
     Example:

@@ -1,52 +1,83 @@
-"""Buckets in the asset graph: an external asset per bucket, and a sensor that requests runs when files change."""
+"""Buckets in the asset graph: an observable source asset per bucket (observing lists it and records the listing
+fingerprint as its data version), and a sensor that observes it each tick and requests runs when files change."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from typing import Any
 
 from dagster import (
     AssetKey,
-    AssetMaterialization,
-    AssetSpec,
+    AssetObservation,
     AssetsDefinition,
+    AssetSpec,
+    DataVersion,
     DefaultSensorStatus,
     MetadataValue,
+    ObserveResult,
     RunRequest,
     SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
+    SourceAsset,
+    observable_source_asset,
     sensor,
 )
 
 from .chain.readers import read_storage
-from .memory.store import using_memory
 from .storage.filesystem import parse_uri
+from .translator import asset_key_for
 
 
 def bucket_key(uri: str) -> AssetKey:
-    """A readable asset key for a storage location: `s3://dc-readme/pets/` -> bucket/s3/dc_readme/pets."""
+    """A readable asset key for a storage location: `s3://dc-readme/pets/` -> bucket/s3/dc_readme/pets. A local
+    folder keeps its last two names plus a digest of its whole path (`bucket/file/pets/images_1f3a9c`), so folders
+    that end the same way get different keys."""
     parsed = parse_uri(uri)
     scheme, location = parsed.source.split("://", 1)
-    parts = [scheme, *[p for p in (location + "/" + parsed.prefix).split("/") if p]]
+    names = [p for p in (location + "/" + parsed.prefix).split("/") if p]
     if scheme == "file":
-        parts = [scheme, *parts[-2:]]
-    return AssetKey(["bucket", *[re.sub(r"[^A-Za-z0-9_]", "_", p) for p in parts]])
+        digest = hashlib.sha256("/".join(names).encode()).hexdigest()[:6]
+        names = [*names[-2:-1], f"{names[-1]}_{digest}" if names else digest]
+    return AssetKey(["bucket", scheme, *[re.sub(r"[^A-Za-z0-9_]", "_", p) for p in names]])
 
 
 def bucket_asset(uri: str, *, key: AssetKey | str | None = None, description: str | None = None,
-                 group_name: str = "buckets") -> AssetSpec:
-    """An external asset standing for a storage location, to put upstream of the datasets that read it."""
+                 group_name: str = "buckets", anon: bool = False, storage_options: dict[str, Any] | None = None,
+                 resource_key: str = "data_memory") -> SourceAsset:
+    """An observable source asset standing for a storage location, to put upstream of the datasets that read it.
+    Observing it ("Observe" in the UI, or `bucket_sensor` on every tick) lists the location and records the listing
+    fingerprint as its data version, so the datasets that read an older listing show as stale."""
     scheme = parse_uri(uri).protocol
-    return AssetSpec(
+
+    @observable_source_asset(
         key=AssetKey.from_coercible(key) if key is not None else bucket_key(uri),
         description=description or f"Files under {uri}",
         group_name=group_name,
-        kinds={scheme if scheme != "file" else "folder"},
-        metadata={"uri": MetadataValue.text(uri)},
+        metadata={"dagster_datachain/uri": MetadataValue.text(uri)},
+        tags={f"dagster/kind/{scheme if scheme != 'file' else 'folder'}": ""},
+        required_resource_keys={resource_key},
     )
+    def _observe(context: Any) -> ObserveResult:
+        fingerprint, count = observe_listing(getattr(context.resources, resource_key), uri, anon, storage_options)
+        return ObserveResult(data_version=DataVersion(fingerprint), metadata=_observation_metadata(uri, count))
+
+    return _observe
+
+
+def observe_listing(resource: Any, uri: str, anon: bool = False,
+                    storage_options: dict[str, Any] | None = None) -> tuple[str, int]:
+    """List `uri` again (kept per file in Data Memory): its fingerprint and number of files."""
+    with resource.scope():
+        files = read_storage(uri, update=True, anon=anon, **(storage_options or {}))
+        return files.fingerprint()[:32], files.count()
+
+
+def _observation_metadata(uri: str, count: int) -> dict[str, MetadataValue]:
+    return {"dagster_datachain/uri": MetadataValue.text(uri), "dagster_datachain/files": MetadataValue.int(count)}
 
 
 def bucket_sensor(
@@ -54,41 +85,37 @@ def bucket_sensor(
     target: Sequence[AssetsDefinition | AssetSpec | AssetKey | str] | AssetsDefinition,
     *,
     name: str | None = None,
-    bucket: AssetSpec | None = None,
+    bucket: SourceAsset | AssetSpec | None = None,
     minimum_interval_seconds: int = 60,
     default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
     anon: bool = False,
     storage_options: dict[str, Any] | None = None,
+    resource_key: str = "data_memory",
 ) -> SensorDefinition:
     """Each tick lists `uri` (the listing is kept per file in Data Memory) and requests a run of `target` when
     files are new, changed or deleted; the cursor holds only a fingerprint and a count of changes seen (the run
     key, unique per change), so it survives daemon restarts.
-    With `bucket`, the bucket asset is reported with the listing as its data version, so the UI marks the
-    datasets that read it stale."""
+    With `bucket`, each change is recorded as an observation of the bucket asset with the listing as its data
+    version, so the UI marks the datasets that read it stale."""
     key = bucket.key if bucket is not None else bucket_key(uri)
-    targets = [target] if isinstance(target, AssetsDefinition) else list(target)
+    targets = [asset_key_for(t) if isinstance(t, str) else t
+               for t in ([target] if isinstance(target, AssetsDefinition) else target)]
 
     @sensor(
         name=name or f"{key.to_python_identifier()}_sensor",
         target=targets,
         minimum_interval_seconds=minimum_interval_seconds,
         default_status=default_status,
-        required_resource_keys={"data_memory"},
+        required_resource_keys={resource_key},
         description=f"Requests a run when files under {uri} change",
     )
     def _sensor(context: SensorEvaluationContext) -> SensorResult | SkipReason:
-        with using_memory(context.resources.data_memory.memory()):
-            files = read_storage(uri, update=True, anon=anon, **(storage_options or {}))
-            fingerprint = files.fingerprint()[:32]
-            last, changes = _read_cursor(context.cursor)
-            if fingerprint == last:
-                return SkipReason(f"no file under {uri} changed")
-            count = files.count()
-        observed = AssetMaterialization(
-            asset_key=key,
-            metadata={"uri": MetadataValue.text(uri), "files": MetadataValue.int(count)},
-            tags={"dagster/data_version": fingerprint},
-        )
+        fingerprint, count = observe_listing(getattr(context.resources, resource_key), uri, anon, storage_options)
+        last, changes = _read_cursor(context.cursor)
+        if fingerprint == last:
+            return SkipReason(f"no file under {uri} changed")
+        observed = AssetObservation(asset_key=key, metadata=_observation_metadata(uri, count),
+                                    tags={"dagster/data_version": fingerprint})
         cursor = f"{fingerprint}.{changes + 1}"  # unique per change, even when the files return to an earlier state
         return SensorResult(run_requests=[RunRequest(run_key=cursor)], cursor=cursor,
                             asset_events=[observed] if bucket is not None else [])

@@ -7,25 +7,35 @@ steps running at once never fight over the database. Works with any Dagster exec
 """
 
 from collections.abc import Callable
-from typing import Any, Optional
+from typing import Any
 
-from dagster import AssetKey, AssetsDefinition, DataVersion, In, Nothing, OpExecutionContext, Out, Output, graph_asset, op
+from dagster import (
+    AssetsDefinition,
+    In,
+    Nothing,
+    OpExecutionContext,
+    Out,
+    Output,
+    graph_asset,
+    op,
+)
 
-from .asset_decorator import ChainFunction, build_chain, run_scope
+from .asset_decorator import ChainFunction, build_chain, data_version, run_scope
 from .chain.chain import DataChain
 from .hooks import knowledge_base_hook
 from .memory.names import split_reference
 from .metadata import latest_version, materialization_metadata
+from .translator import dataset_key
 
 
 def sharded_dataset_asset(
-    name: Optional[str] = None,
+    name: str | None = None,
     *,
     shards: int = 4,
-    description: Optional[str] = None,
+    description: str | None = None,
     group_name: str = "datasets",
-    batch_size: Optional[int] = None,
-    prefetch: Optional[int] = None,
+    batch_size: int | None = None,
+    prefetch: int | None = None,
 ) -> Callable[[ChainFunction], AssetsDefinition]:
     """Like `@dataset_asset` for a function without inputs, with its UDF work fanned out over `shards` steps.
 
@@ -51,19 +61,19 @@ def sharded_dataset_asset(
             required_resource_keys={"data_memory"})
         def save_op(context: OpExecutionContext) -> Output[None]:
             resource = context.resources.data_memory
-            with run_scope(context, resource.memory()):
+            with run_scope(context, resource) as memory:
                 chain = whole_chain()
                 union = chain.shard(0, shards)
                 for i in range(1, shards):
                     union = union.union(chain.shard(i, shards))
-                previous = latest_version(resource.memory(), dataset)
+                previous = latest_version(memory, dataset)
                 record = union.save(dataset).dataset
                 assert record is not None
                 metadata = materialization_metadata(union, record, previous, {}, resource.knowledge_base)
-            return Output(None, metadata=metadata, data_version=DataVersion(f"{record.reference}:{record.chain_hash[:12]}"))
+            return Output(None, metadata=metadata, data_version=data_version(record))
 
         @graph_asset(name=dataset, description=description or fn.__doc__, group_name=group_name,
-                     kinds={"duckdb", "python"}, hooks={knowledge_base_hook(AssetKey(dataset), dataset)})
+                     kinds={"duckdb", "python"}, hooks={knowledge_base_hook(dataset_key(dataset), dataset)})
         def _asset() -> Any:
             return save_op([shard() for shard in shard_ops])
 
@@ -75,7 +85,7 @@ def sharded_dataset_asset(
 def _shard_op(dataset: str, index: int, count: int, whole_chain: Callable[[], DataChain]) -> Any:
     @op(name=f"{dataset}__shard_{index}", out=Out(Nothing), required_resource_keys={"data_memory"})
     def _shard(context: OpExecutionContext) -> None:
-        with run_scope(context, context.resources.data_memory.memory()):
+        with run_scope(context, context.resources.data_memory):
             whole_chain().shard(index, count).checkpoint()
             context.log.info(f"shard {index + 1}/{count} of {dataset} computed")
 

@@ -23,6 +23,6 @@ class ColourHistogram:
         return [v / norm for v in vector]
 
 
-def create_model_and_transforms(bins: int = 16):  # noqa: ANN201 - mirrors open_clip's tuple
+def create_model_and_transforms(bins: int = 16):
     """(model, preprocess), like open_clip: preprocess turns a PIL image into the model's input."""
     return ColourHistogram(bins), lambda image: image.convert("RGB").resize((128, 128))

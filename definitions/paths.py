@@ -16,9 +16,16 @@ PETS = demo_data.ensure(DEMO_ROOT / "oxford-pets-micro")
 REFERENCE_IMAGE = DEMO_ROOT / "fiona.jpg"
 IMAGES = f"{PETS}/images/"
 ANNOTATIONS = f"{PETS}/annotations/"
+ANNOTATIONS_KEY = "bucket/file/oxford_pets_micro/annotations"  # the annotations bucket asset (a YAML component)
 
 
 @dg.template_var
 def annotations_uri() -> str:
     """The folder of the breed list and trimap masks."""
     return ANNOTATIONS
+
+
+@dg.template_var
+def annotations_key() -> str:
+    """The asset key of the annotations bucket."""
+    return ANNOTATIONS_KEY

@@ -13,6 +13,8 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,7 @@ ATTEMPTS = 2
 
 _options_lock = threading.Lock()
 _storage_options: dict[str, dict[str, Any]] = {}
+_scoped_options: ContextVar[dict[str, dict[str, Any]]] = ContextVar("dagster_datachain_storage_options", default={})
 
 
 @dataclass(frozen=True)
@@ -196,11 +199,31 @@ def register_storage_options(source: str, options: dict[str, Any]) -> None:
         _storage_options[key] = dict(options)
 
 
+@contextmanager
+def using_storage_options(options: dict[str, dict[str, Any]]) -> Iterator[None]:
+    """Inside the block (this context, and the processes it forks), `options` (per bucket or scheme) override the
+    registered ones, without changing them for other callers (an orchestrator resource's own configuration).
+
+    Example:
+        >>> with using_storage_options({"s3://": {"endpoint_url": "http://127.0.0.1:9000"}}):
+        ...     storage_options_for("s3://bucket")["endpoint_url"]
+        'http://127.0.0.1:9000'
+    """
+    token = _scoped_options.set({_options_key(location): dict(values) for location, values in options.items()})
+    try:
+        yield
+    finally:
+        _scoped_options.reset(token)
+
+
 def storage_options_for(source: str) -> dict[str, Any]:
-    """The options registered for a source: its scheme's, updated with the bucket's own."""
-    scheme = _options_key(source).split("://", 1)[0] + "://"
+    """The options for a source: its scheme's, updated with the bucket's own; scoped ones over registered ones."""
+    key = _options_key(source)
+    scheme = key.split("://", 1)[0] + "://"
+    scoped = _scoped_options.get()
     with _options_lock:
-        return {**_storage_options.get(scheme, {}), **_storage_options.get(_options_key(source), {})}
+        return {**_storage_options.get(scheme, {}), **scoped.get(scheme, {}),
+                **_storage_options.get(key, {}), **scoped.get(key, {})}
 
 
 def _options_key(source: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import sys
 import time
@@ -300,11 +301,11 @@ class _BatchRunner:
             return
         pending: dict[int, list[Future[None]]] = {}
         for i in range(min(self.prefetch, len(rows))):
-            pending[i] = [self.pool.submit(f.prefetch) for f in remote[i]]
+            pending[i] = [self.pool.submit(contextvars.copy_context().run, f.prefetch) for f in remote[i]]
         for i, row in enumerate(rows):
             ahead = i + self.prefetch
             if ahead < len(rows):
-                pending[ahead] = [self.pool.submit(f.prefetch) for f in remote[ahead]]
+                pending[ahead] = [self.pool.submit(contextvars.copy_context().run, f.prefetch) for f in remote[ahead]]
             for future in pending.pop(i, []):
                 future.exception()  # wait; a failed prefetch leaves the file to be read (and fail) in the UDF
             yield row, labels[i]

@@ -14,9 +14,8 @@ import dagster as dg
 from PIL import Image
 
 import dagster_datachain as dc
-from dagster_datachain.sensors import bucket_key
 from definitions.colour_model import create_model_and_transforms
-from definitions.paths import ANNOTATIONS, IMAGES, REFERENCE_IMAGE
+from definitions.paths import ANNOTATIONS, ANNOTATIONS_KEY, IMAGES, REFERENCE_IMAGE
 from definitions.udfs import encode, get_info, parse_breeds
 
 images_bucket = dc.bucket_asset(IMAGES, description="Pet photos (stand-in for s3://dc-readme/oxford-pets-micro/images)")
@@ -39,7 +38,7 @@ def pets_embeddings(pets_images: dc.DataChain) -> dc.DataChain:
     )
 
 
-@dc.dataset_asset(deps=[bucket_key(ANNOTATIONS)])
+@dc.dataset_asset(deps=[dg.AssetKey.from_user_string(ANNOTATIONS_KEY)])
 def pet_breeds() -> dc.DataChain:
     """Breed and species of every image, from the annotation list."""
     return dc.read_storage(f"{ANNOTATIONS}list.txt", type="text").gen(breed=parse_breeds)

@@ -61,13 +61,13 @@ def test_dataset_asset_reports_version_schema_lineage_preview_and_checks(memory,
         second = latest(instance, "long_notes")
         checks = {(e.asset_key.to_user_string(), e.check_name): e.passed for e in result.get_asset_check_evaluations()}
 
-    assert first.metadata["dataset"].value == "measured@1.0.0"
+    assert first.metadata["dagster_datachain/dataset"].value == "measured@1.0.0"
     assert first.metadata["dagster/row_count"].value == 12
     columns = {c.name: c for c in first.metadata["dagster/column_schema"].value.columns}
     assert columns["measure.chars"].type == "int"
     assert columns["measure.chars"].description == "Number of characters in the file"
     assert "file.path" in columns
-    preview = first.metadata["preview"].value.records
+    preview = first.metadata["dagster_datachain/preview"].value.records
     assert len(preview) == 5 and preview[0].data["file.path"] == "note00.txt"
     assert first.tags["dagster/data_version"].startswith("measured@1.0.0:")
 
@@ -95,7 +95,7 @@ def test_rematerializing_unchanged_chain_keeps_version_and_data_version(memory, 
         dg.materialize([measured], instance=instance, resources=resources(memory, tmp_path))
         third = latest(instance, "measured")
     assert first == second
-    assert third.metadata["dataset"].value == "measured@1.0.1"
+    assert third.metadata["dagster_datachain/dataset"].value == "measured@1.0.1"
     assert third.tags["dagster/data_version"] != first
 
 
@@ -123,7 +123,7 @@ def test_io_manager_pins_versions_and_stores_plain_assets(memory, tmp_path, note
 
     assert dc.read_dataset("measured").count() == 13
     assert dc.read_dataset("first_version_only").count() == 12  # read measured@1.0.0, not the latest
-    assert stored.metadata["dataset"].value == "word_table@1.0.0"
+    assert stored.metadata["dagster_datachain/dataset"].value == "word_table@1.0.0"
     assert sorted(dc.read_dataset("word_table").to_list()) == [("a", 1), ("b", 2), ("c", 3)]
 
 
@@ -164,7 +164,7 @@ def test_schema_change_bumps_minor_and_check_flags_a_patch_schema_change(memory,
 
     with dg.instance_for_test() as instance:
         result = dg.materialize([counted], instance=instance, resources=resources(memory, tmp_path))
-        assert latest(instance, "counted").metadata["dataset"].value == "counted@1.1.0"
+        assert latest(instance, "counted").metadata["dagster_datachain/dataset"].value == "counted@1.1.0"
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks["schema_changed_only_with_minor_bump"] is True
 
@@ -224,7 +224,7 @@ def test_partitions_are_datasets_of_their_own_and_downstream_reads_their_union(m
         long_event = instance.get_latest_materialization_event(dg.AssetKey("by_length")).asset_materialization
     assert dc.read_dataset("by_length.short").count() == 6
     assert dc.read_dataset("by_length.long").count() == 6
-    assert long_event.metadata["dataset"].value == "by_length.long@1.0.0"
+    assert long_event.metadata["dagster_datachain/dataset"].value == "by_length.long@1.0.0"
     assert dc.read_dataset("all_lengths").count() == 12
 
 

@@ -38,7 +38,7 @@ def test_partitioned_plain_assets_store_and_load_each_partition(memory, tmp_path
                               selection=[all_sales]).success
 
     assert stored.partition == "wed"
-    assert stored.metadata["dataset"].value == "sales.wed@1.0.0"
+    assert stored.metadata["dagster_datachain/dataset"].value == "sales.wed@1.0.0"
     for day, size in {"mon": 1, "tue": 2, "wed": 3}.items():
         assert sorted(dc.read_dataset(f"sales.{day}").to_list()) == [(day, i) for i in range(size)]
         assert sorted(dc.read_dataset(f"doubled.{day}").to_list()) == [(day, 2 * i) for i in range(size)]

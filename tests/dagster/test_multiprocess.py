@@ -59,7 +59,7 @@ def test_sharded_asset_commits_one_version_from_parallel_shards(bucket, memory):
     assert [v.version for v in versions] == ["1.0.0"]
     rows = dict(dc.read_dataset("sharded_sizes").select("file.path", "size").to_list())
     assert rows == {f"f{i:03d}.bin": i for i in range(60)}
-    assert materialization.asset_materialization.metadata["dataset"].value == "sharded_sizes@1.0.0"
+    assert materialization.asset_materialization.metadata["dagster_datachain/dataset"].value == "sharded_sizes@1.0.0"
 
 
 def test_killed_materialization_resumes_from_checkpoint(bucket, memory, tmp_path):

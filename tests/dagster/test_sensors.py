@@ -84,9 +84,9 @@ def test_bucket_data_version_marks_dataset_stale(memory, tmp_path, folder):
         second = tick(sensor, defs, instance, first.cursor)
         for event in second.asset_events:
             instance.report_runless_asset_event(event)
-        observed = instance.get_latest_materialization_event(bucket.key).asset_materialization
+        observed = instance.fetch_observations(bucket.key, limit=1).records[0].asset_observation
         used = instance.get_latest_materialization_event(dg.AssetKey("files")).asset_materialization
-    assert observed.metadata["files"].value == 2
+    assert observed.metadata["dagster_datachain/files"].value == 2
     read = used.tags[f"dagster/input_data_version/{bucket.key.to_user_string()}"]
     assert second.cursor.startswith(observed.tags["dagster/data_version"])  # cursor: listing fingerprint.change
     assert first.cursor.startswith(read) and read != observed.tags["dagster/data_version"]  # stale now

@@ -28,7 +28,7 @@ def pipeline(folder: Path) -> list[dg.AssetsDefinition]:
 def materialize(assets, instance, memory, kb) -> dict[str, dict]:
     resources = dc.datachain_resources(root=str(memory.root), knowledge_base=str(kb))
     assert dg.materialize(assets, instance=instance, resources=resources).success
-    return {key: {k: v.value for k, v in instance.get_latest_materialization_event(dg.AssetKey(key))
+    return {key: {k.removeprefix("dagster_datachain/"): v.value for k, v in instance.get_latest_materialization_event(dg.AssetKey(key))
                   .asset_materialization.metadata.items()} for key in ("notes", "long_notes")}
 
 

@@ -98,10 +98,11 @@ def test_graphql_shows_latest_materialization_metadata(webserver):
     nodes = graphql(webserver, query, {"keys": [{"path": ["pets_images"]}, {"path": ["similar_to_reference"]}]})
     entries = {n["assetKey"]["path"][0]: {e["label"]: e for e in n["assetMaterializations"][0]["metadataEntries"]}
                for n in nodes["assetNodes"]}
-    assert entries["pets_images"]["dataset"]["text"] == "pets_images@1.0.0"
+    assert entries["pets_images"]["dagster_datachain/dataset"]["text"] == "pets_images@1.0.0"
     assert entries["pets_images"]["dagster/row_count"]["intValue"] == 56  # 7 breeds x 8 generated images
     assert entries["similar_to_reference"]["dagster/row_count"]["intValue"] == 3
-    assert {"dagster/column_schema", "preview", "knowledge_base_page"} <= set(entries["pets_images"])
+    assert {"dagster/column_schema", "dagster_datachain/preview", "dagster_datachain/knowledge_base_page",
+            "dagster_datachain/thumbnails", "dagster_datachain/version"} <= set(entries["pets_images"])
 
 
 @pytest.mark.skipif(not shutil.which("chromium"), reason="Chromium is not installed (apt-get install chromium)")
@@ -124,3 +125,29 @@ def test_asset_graph_page_shows_dataset_names(webserver, tmp_path):
         finally:
             browser.close()
     assert (tmp_path / "asset-graph.png").stat().st_size > 10_000
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="Chromium is not installed (apt-get install chromium)")
+def test_asset_events_page_shows_image_thumbnails(webserver, tmp_path):
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.goto(f"{webserver}/assets/pets_images?view=events", timeout=60_000)
+            skip = page.get_by_role("button", name="Skip")
+            row = page.locator("tr", has_text="dagster_datachain/thumbnails").first
+            row.wait_for(timeout=60_000)
+            if skip.count():
+                skip.click()
+            row.get_by_text("Show Markdown").click()
+            thumbnail = page.locator('img[src^="data:image/jpeg;base64,"]').first
+            thumbnail.wait_for(timeout=30_000)
+            widths = page.locator('img[src^="data:image/jpeg;base64,"]').evaluate_all(
+                "images => images.map(image => image.naturalWidth)")
+            page.screenshot(path=str(tmp_path / "thumbnails.png"))
+        finally:
+            browser.close()
+    assert 1 <= len(widths) <= 4 and all(0 < width <= 64 for width in widths)
