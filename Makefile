@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 DAGSTER_HOME ?= $(abspath .dagster_home)
 
-.PHONY: install install-demo demo scripts dev test
+.PHONY: install install-demo demo scripts dev lint test
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,5 +30,9 @@ scripts: install-demo
 dev: install-demo $(DAGSTER_HOME)/dagster.yaml
 	DAGSTER_HOME=$(DAGSTER_HOME) VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH dg dev -h 127.0.0.1
 
-test: install
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: lint
 	$(PY) -m pytest -q

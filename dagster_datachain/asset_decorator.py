@@ -120,7 +120,7 @@ def dataset_asset(
 
         asset_spec = spec.replace_attributes(
             code_version=_code_version(fn), metadata={**spec.metadata, DATASET_TAG: dataset},
-            deps=[*spec.deps, *(asset_in.key for asset_in in asset_ins.values()),
+            deps=[*spec.deps, *(asset_in.key for asset_in in asset_ins.values() if asset_in.key is not None),
                   *(dataset_key(dataset) for dataset, _ in pinned.values())],
         ).with_io_manager_key(io_manager_key)
 

@@ -7,8 +7,8 @@ each materialization and on their own against the latest version (the UI's "Exec
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import NamedTuple
+from collections.abc import Callable, Collection
+from typing import Any, NamedTuple
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey
 from duckdb import fn
@@ -18,7 +18,8 @@ from .memory import catalog
 from .memory.schema import Schema, to_arrow_schema
 from .memory.store import Memory
 
-NON_NULL, ROW_COUNT, SCHEMA = "required_fields_not_null", "row_count_did_not_drop", "schema_changed_only_with_minor_bump"
+NON_NULL, ROW_COUNT = "required_fields_not_null", "row_count_did_not_drop"
+SCHEMA = "schema_changed_only_with_minor_bump"
 
 
 class _Check(NamedTuple):
@@ -52,7 +53,7 @@ def evaluate_checks(memory: Memory, record: catalog.VersionRecord, max_row_drop:
         nulls = _null_counts(con, record) if NON_NULL in checks else {}
     earlier = [v for v in versions if v.seq < record.seq]
     previous = max(earlier, key=lambda v: v.seq) if earlier else None
-    outcomes = {
+    outcomes: dict[str, Callable[[], tuple[bool, dict[str, Any]]]] = {
         NON_NULL: lambda: (not nulls, {"null_counts": nulls}),
         ROW_COUNT: lambda: _row_count(record, previous, max_row_drop),
         SCHEMA: lambda: _schema(record, previous),
@@ -107,12 +108,12 @@ def _required_leaves(schema: Schema) -> list[str]:
 
 
 def _row_count(record: catalog.VersionRecord, previous: catalog.VersionRecord | None,
-               max_drop: float) -> tuple[bool, dict[str, object]]:
+               max_drop: float) -> tuple[bool, dict[str, Any]]:
     before = previous.row_count if previous else record.row_count
     return record.row_count >= before * (1 - max_drop), {"rows": record.row_count, "previous_rows": before}
 
 
-def _schema(record: catalog.VersionRecord, previous: catalog.VersionRecord | None) -> tuple[bool, dict[str, object]]:
+def _schema(record: catalog.VersionRecord, previous: catalog.VersionRecord | None) -> tuple[bool, dict[str, Any]]:
     changed = previous is not None and to_arrow_schema(previous.dataset_schema) != to_arrow_schema(
         record.dataset_schema)
     bumped = previous is not None and record.semver[:2] != previous.semver[:2]

@@ -1,4 +1,6 @@
-"""Dataset pipelines declared in YAML, as Dagster components (`dg scaffold defs dagster_datachain.components.DatasetComponent`).
+"""Dataset pipelines declared in YAML, as Dagster components.
+
+Scaffold one with `dg scaffold defs dagster_datachain.components.DatasetComponent <folder>`:
 
     # defs/pet_masks/defs.yaml
     type: dagster_datachain.components.DatasetComponent

@@ -3,8 +3,6 @@ fingerprint as its data version), and a sensor that observes it each tick and re
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,7 +26,7 @@ from dagster import (
 )
 
 from .chain.readers import read_storage
-from .storage.filesystem import parse_uri
+from .storage.filesystem import location_key, parse_uri
 from .translator import asset_key_for
 
 
@@ -36,13 +34,7 @@ def bucket_key(uri: str) -> AssetKey:
     """A readable asset key for a storage location: `s3://dc-readme/pets/` -> bucket/s3/dc_readme/pets. A local
     folder keeps its last two names plus a digest of its whole path (`bucket/file/pets/images_1f3a9c`), so folders
     that end the same way get different keys."""
-    parsed = parse_uri(uri)
-    scheme, location = parsed.source.split("://", 1)
-    names = [p for p in (location + "/" + parsed.prefix).split("/") if p]
-    if scheme == "file":
-        digest = hashlib.sha256("/".join(names).encode()).hexdigest()[:6]
-        names = [*names[-2:-1], f"{names[-1]}_{digest}" if names else digest]
-    return AssetKey(["bucket", scheme, *[re.sub(r"[^A-Za-z0-9_]", "_", p) for p in names]])
+    return AssetKey(["bucket", *location_key(uri)])
 
 
 def bucket_asset(uri: str, *, key: AssetKey | str | None = None, description: str | None = None,
@@ -98,8 +90,7 @@ def bucket_sensor(
     With `bucket`, each change is recorded as an observation of the bucket asset with the listing as its data
     version, so the UI marks the datasets that read it stale."""
     key = bucket.key if bucket is not None else bucket_key(uri)
-    targets = [asset_key_for(t) if isinstance(t, str) else t
-               for t in ([target] if isinstance(target, AssetsDefinition) else target)]
+    targets = [key for t in ([target] if isinstance(target, AssetsDefinition) else target) for key in _target_keys(t)]
 
     @sensor(
         name=name or f"{key.to_python_identifier()}_sensor",
@@ -129,3 +120,12 @@ def _read_cursor(cursor: str | None) -> tuple[str | None, int]:
         return None, 0
     fingerprint, _, changes = cursor.partition(".")
     return fingerprint, int(changes) if changes.isdigit() else 0
+
+
+def _target_keys(target: AssetsDefinition | AssetSpec | AssetKey | str) -> list[AssetKey]:
+    """The asset keys a sensor target names (a dataset name maps to its key the one way names map everywhere)."""
+    if isinstance(target, AssetsDefinition):
+        return list(target.keys)
+    if isinstance(target, AssetSpec):
+        return [target.key]
+    return [asset_key_for(target) if isinstance(target, str) else target]

@@ -18,7 +18,8 @@ class ColourHistogram:
     def encode_image(self, image: Image.Image) -> list[float]:
         histogram = image.histogram()  # 256 counts per channel, R then G then B
         step = 256 // self.bins
-        vector = [float(sum(histogram[c * 256 + b : c * 256 + b + step])) for c in range(3) for b in range(0, 256, step)]
+        bins = [(c * 256 + b, c * 256 + b + step) for c in range(3) for b in range(0, 256, step)]
+        vector = [float(sum(histogram[start:end])) for start, end in bins]
         norm = sum(v * v for v in vector) ** 0.5 or 1.0
         return [v / norm for v in vector]
 

@@ -29,7 +29,8 @@ def main() -> int:
     print(f"Built {len(latest)} datasets in {time.monotonic() - started:.0f}s (run {result.run_id[:8]}):")
     width = max(len(f"{info.name}@{info.version}") for info in latest.values())
     for info in sorted(latest.values(), key=lambda info: info.created_at):
-        print(f"  {info.name + '@' + info.version:<{width}}  {info.row_count:>5} rows  {info.description or ''}".rstrip())
+        reference = f"{info.name}@{info.version}"
+        print(f"  {reference:<{width}}  {info.row_count:>5} rows  {info.description or ''}".rstrip())
     print(f"\nThe 3 images closest to {REFERENCE_IMAGE.name} (cosine distance of their embeddings):")
     similar = dc.read_dataset("similar_to_reference")
     for path, breed, distance in similar.collect("file.path", "breed.breed", "distance"):

@@ -16,6 +16,7 @@ from functools import cached_property
 import duckdb
 
 from ..memory.catalog import ListingRecord, VersionRecord, list_listings, list_versions
+from ..storage.filesystem import location_key
 from .safety import safe_stem, scrub_uri
 
 INDEX = "index.md"
@@ -171,5 +172,5 @@ def _stem(page: str) -> str:
 
 
 def _bucket_page(source: str) -> str:
-    scheme, _, rest = scrub_uri(source).partition("://")
-    return f"buckets/{safe_stem(scheme)}/{safe_stem(rest)}.md"
+    """`buckets/<the bucket's Dagster asset key>.md`: named by bucket, never by the absolute checkout path."""
+    return "buckets/" + "/".join(location_key(scrub_uri(source))) + ".md"

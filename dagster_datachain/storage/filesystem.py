@@ -9,6 +9,7 @@ Data Memory, and every `StorageError` masks them (`secrets.mask_secrets`). Crede
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import re
 import threading
@@ -38,7 +39,8 @@ ATTEMPTS = 2
 
 _options_lock = threading.Lock()
 _storage_options: dict[str, dict[str, Any]] = {}
-_scoped_options: ContextVar[dict[str, dict[str, Any]]] = ContextVar("dagster_datachain_storage_options", default={})
+_scoped_options: ContextVar[dict[str, dict[str, Any]]] = ContextVar(
+    "dagster_datachain_storage_options", default={})  # noqa: B039 - never mutated: set() replaces it
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,19 @@ def parse_source(source: str) -> StorageURI:
     """`parse_uri` of a listed source (`s3://bucket`, `file:///dir`), remembered: every File read asks for it, and
     a local source would otherwise resolve its folder on disk for each file."""
     return parse_uri(source + "/")
+
+
+def location_key(uri: str | os.PathLike[str]) -> list[str]:
+    """Readable, unique key parts of a storage location, shared by Dagster asset keys and Knowledge Base pages:
+    `s3://dc-readme/pets/` -> [s3, dc_readme, pets]; a local folder keeps its last two names plus a digest of its
+    whole path ([file, pets, images_1f3a9c]), so the checkout's path never shows and folders that end alike differ."""
+    parsed = parse_uri(uri)
+    scheme, location = parsed.source.split("://", 1)
+    names = [p for p in (location + "/" + parsed.prefix).split("/") if p]
+    if scheme == "file":
+        digest = hashlib.sha256("/".join(names).encode()).hexdigest()[:6]
+        names = [*names[-2:-1], f"{names[-1]}_{digest}" if names else digest]
+    return [scheme, *[re.sub(r"[^A-Za-z0-9_]", "_", p) for p in names]]
 
 
 def _parse_local(path: str) -> StorageURI:

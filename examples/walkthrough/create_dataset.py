@@ -1,6 +1,5 @@
-import io
-
 from PIL import Image
+import io
 from pydantic import BaseModel
 
 import dagster_datachain as dc

@@ -506,7 +506,7 @@ def test_case_ifelse_isnone(people):
         label=func.ifelse(func.isnone(C("nick")), C("name"), C("nick")),
     )
     got = {row[0]: row[1:] for row in chain.to_list("name", "band", "rich", "anon", "label")}
-    for n, a, c, s, k in rows():
+    for n, a, _c, s, k in rows():
         band = "senior" if a >= 40 else "adult" if a >= 30 else "young"
         assert got[n] == (band, "yes" if s > 2 else "no", k is None, n if k is None else k)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import fsspec
 import pandas as pd
@@ -26,7 +26,7 @@ class Point(BaseModel):
 
 
 def test_read_values_columns_and_types(memory):
-    when = [datetime(2024, 1, d, 12, tzinfo=timezone.utc) for d in (1, 2, 3)]
+    when = [datetime(2024, 1, d, 12, tzinfo=UTC) for d in (1, 2, 3)]
     chain = dc.read_values(n=[1, 2, 3], s=["a", "b", None], f=[0.5, 1.5, 2.5], ok=[True, False, True], at=when,
                            vec=[[1.0, 2.0], [3.0], []], pt=[Point(x=i, y=i / 2) for i in range(3)])
     assert chain.column_names == ["n", "s", "f", "ok", "at", "vec", "pt"]

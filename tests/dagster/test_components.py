@@ -78,7 +78,8 @@ def test_yaml_dataset_from_storage_then_a_downstream_yaml_dataset(memory, tmp_pa
               sensor_targets: [note_words, note_words_twice]
         """,
     })
-    assert {sensor.name for sensor in defs.sensors} == {f"{dc.bucket_asset(f'{notes}/').key.to_python_identifier()}_sensor"}
+    bucket_key = dc.bucket_asset(f"{notes}/").key
+    assert {sensor.name for sensor in defs.sensors} == {f"{bucket_key.to_python_identifier()}_sensor"}
     assert materialize(memory, tmp_path, defs).success
 
     rows = dict(dc.read_dataset("note_words_twice").order_by("file.path").collect("file.path", "twice"))

@@ -19,7 +19,8 @@ def test_observing_a_bucket_records_its_listing_as_data_version(memory, tmp_path
     (folder / "a.txt").write_text("a")
     bucket = dc.bucket_asset(str(folder))
     resources = dc.datachain_resources(root=str(memory.root), knowledge_base=None)
-    observe = dg.define_asset_job("observe_bucket", selection=dg.AssetSelection.keys(bucket.key))  # as a schedule runs it
+    # as a schedule runs it
+    observe = dg.define_asset_job("observe_bucket", selection=dg.AssetSelection.keys(bucket.key))
     job = dg.Definitions(assets=[bucket], jobs=[observe], resources=resources).resolve_job_def("observe_bucket")
     with dg.instance_for_test() as instance:
         assert job.execute_in_process(instance=instance).success

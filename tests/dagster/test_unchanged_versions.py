@@ -28,8 +28,9 @@ def pipeline(folder: Path) -> list[dg.AssetsDefinition]:
 def materialize(assets, instance, memory, kb) -> dict[str, dict]:
     resources = dc.datachain_resources(root=str(memory.root), knowledge_base=str(kb))
     assert dg.materialize(assets, instance=instance, resources=resources).success
-    return {key: {k.removeprefix("dagster_datachain/"): v.value for k, v in instance.get_latest_materialization_event(dg.AssetKey(key))
-                  .asset_materialization.metadata.items()} for key in ("notes", "long_notes")}
+    events = {key: instance.get_latest_materialization_event(dg.AssetKey(key)) for key in ("notes", "long_notes")}
+    return {key: {k.removeprefix("dagster_datachain/"): v.value
+                  for k, v in event.asset_materialization.metadata.items()} for key, event in events.items()}
 
 
 def versions(name: str) -> list[str]:

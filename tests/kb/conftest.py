@@ -18,7 +18,7 @@ class Pets:
         return (self.kb / relative).read_text()
 
     def bucket_page(self) -> str:
-        (page,) = (self.kb / "buckets" / "file").glob("*.md")
+        (page,) = (self.kb / "buckets" / "file").glob("**/*.md")
         return page.read_text()
 
 

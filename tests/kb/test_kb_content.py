@@ -30,3 +30,14 @@ def test_preview_keeps_the_order_the_chain_saved(memory, tmp_path):
 
     assert preview_rows("nearest.md") == ["img1", "img5", "img3"]
     assert preview_rows("names.md") == ["c", "b", "a"]
+
+
+def test_bucket_pages_are_named_by_bucket_like_the_dagster_asset_keys(memory, tmp_path, images):
+    from dagster_datachain.sensors import bucket_key
+
+    dc.read_storage(images.root).save("files")
+    dc.build_knowledge_base(tmp_path / "kb")
+    [page] = (tmp_path / "kb" / "buckets").glob("**/*.md")
+    relative = page.relative_to(tmp_path / "kb" / "buckets").with_suffix("").parts
+    assert ["bucket", *relative] == bucket_key(str(images.root)).path
+    assert str(images.root.parent.parent).strip("/").split("/")[0] not in relative  # no checkout path
