@@ -78,3 +78,38 @@ class DataMemoryCorruptError(DataChainError):
 
 class DataMemoryFullError(DataChainError, OSError):
     """The disk under Data Memory (database or staging) is full; names the file that could not be written."""
+
+
+# DataChain's own exception names, so `except` clauses of DataChain scripts keep working. Each is also one of ours.
+
+
+class DataChainParamsError(DataChainError, ValueError):
+    """A method was called with arguments that do not fit together (DataChain's name)."""
+
+
+class DataChainColumnError(DataChainParamsError, ColumnNotFoundError):
+    """A column name that the chain does not have (DataChain's name)."""
+
+    def __init__(self, col_name: str, msg: str) -> None:
+        super().__init__(f"Error for column {col_name}: {msg}")
+        self.col_name = col_name
+
+
+class SignalResolvingError(DataChainParamsError, ColumnNotFoundError):
+    """A dotted column path that does not resolve to a field (DataChain's name)."""
+
+
+class SetupError(DataChainError, TypeError):
+    """`setup()` was given something that is not a callable (DataChain's name)."""
+
+
+class UdfSignatureError(SchemaError, ValueError):
+    """A UDF whose signature does not fit the chain: parameters, outputs, annotations (DataChain's name)."""
+
+
+class DatasetInvalidVersionError(InvalidDatasetNameError):
+    """A dataset version that is not a valid version or version specifier (DataChain's name)."""
+
+
+class DatasetMergeError(DataChainParamsError):
+    """A merge whose keys do not fit (DataChain's name)."""

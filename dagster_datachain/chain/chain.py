@@ -17,7 +17,16 @@ import pyarrow as pa
 from pydantic import ValidationError
 from duckdb import col, fn
 
-from ..errors import ColumnNotFoundError, DataChainError, DataMemoryFullError, SchemaError
+from ..errors import (
+    ColumnNotFoundError,
+    DataChainColumnError,
+    DataChainError,
+    DataChainParamsError,
+    DataMemoryFullError,
+    DatasetMergeError,
+    SchemaError,
+    SetupError,
+)
 from ..memory import catalog
 from ..memory.changes import count_changes
 from ..memory.names import Bump, parse_version, validate_columns, validate_name
@@ -35,7 +44,7 @@ from ..udf.runner import run_udf
 from ..udf.settings import Settings
 from ..udf.code_hash import code_hash
 from ..udf.signature import UDF, UDFKind, make_udf
-from . import delta, output
+from . import delta, export, output
 from .maintenance import STALE_CHECKPOINT_SECONDS
 from .expr import C, Expr, column_or_expr, lift, resolve_column
 from .steps import (
@@ -141,6 +150,34 @@ class DataChain:
         return self._source.record if isinstance(self._source, DatasetSource) and not self._steps else None
 
     @property
+    def name(self) -> str | None:
+        """The name of the saved dataset this chain reads (after `save()` or `read_dataset()`), else None."""
+        return self._source.record.name if isinstance(self._source, DatasetSource) else None
+
+    @property
+    def version(self) -> str | None:
+        """The version of the saved dataset this chain reads (after `save()` or `read_dataset()`), else None."""
+        return self._source.record.version if isinstance(self._source, DatasetSource) else None
+
+    def column(self, name: str) -> C:
+        """The column `name` as an expression; raises DataChainColumnError when the chain has no such column.
+
+        Example:
+            >>> chain.filter(chain.column("size") > 0)
+        """
+        if column_spec(name, self._schema) is None:
+            raise DataChainColumnError(name, f"column with name {name} not found in the schema")
+        return C(name)
+
+    def c(self, column: str | C) -> C:
+        """The column `column` (a name or a `C`) as an expression, checked against the schema."""
+        return self.column(column.name if isinstance(column, C) else column)
+
+    def clone(self) -> DataChain:
+        """An equal chain (chains are immutable, so this is only for DataChain scripts that call it)."""
+        return self._copy()
+
+    @property
     def memory(self) -> Memory:
         """The Data Memory this chain reads and saves to."""
         return self._memory
@@ -159,7 +196,8 @@ class DataChain:
         return {column: sources.get(column, []) for column in self._schema}
 
     def __repr__(self) -> str:
-        return f"<DataChain {self._source.text} +{len(self._steps)} steps: {', '.join(self._schema)}>"
+        """The schema tree, as `print_schema()` prints it."""
+        return output.render_schema(self._schema)
 
     def print_schema(self) -> None:
         """Print the nested schema: each column with its type, nested fields indented."""
@@ -221,9 +259,12 @@ class DataChain:
 
     def settings(self, *, batch_size: int | None = None, prefetch: int | None = None,
                  parallel: int | bool | None = None, cache: bool | None = None,
-                 on_error: Literal["raise", "skip"] | None = None) -> DataChain:
+                 on_error: Literal["raise", "skip"] | None = None, ephemeral: bool | None = None,
+                 workers: int | None = None, min_task_size: int | None = None) -> DataChain:
         """Change how UDFs run: `batch_size` rows per checkpoint, `prefetch` files read ahead, `parallel` workers,
-        `on_error="skip"` to leave out rows the UDF fails on (recorded in dataset `<name>__errors` on save)."""
+        `on_error="skip"` to leave out rows the UDF fails on (recorded in dataset `<name>__errors` on save).
+        DataChain's `ephemeral`, `workers` (distributed) and `min_task_size` are accepted and have no effect here:
+        UDF results are always checkpoint parts removed after save."""
         changes: dict[str, Any] = {"batch_size": batch_size, "prefetch": prefetch, "cache": cache,
                                    "on_error": on_error}
         if parallel is not None:
@@ -234,14 +275,14 @@ class DataChain:
             settings = Settings.model_validate({**self._settings.model_dump(), **updates})
         except ValidationError as exc:
             problem = exc.errors()[0]
-            raise DataChainError(f"settings({problem['loc'][0]}=...): {problem['msg']}") from None
+            raise DataChainParamsError(f"settings({problem['loc'][0]}=...): {problem['msg']}") from None
         return self._copy(settings=settings)
 
     def setup(self, **factories: Callable[[], Any]) -> DataChain:
         """Objects built once per run (a model, a client) and passed to UDFs by parameter name."""
         for name, factory in factories.items():
             if not callable(factory):
-                raise DataChainError(f"setup({name}=...) needs a callable returning the object, e.g. lambda: model")
+                raise SetupError(f"setup({name}=...) needs a callable returning the object, e.g. lambda: model")
         return self._copy(setup={**self._setup, **factories})
 
     # ----------------------------------------------------------------- UDF steps
@@ -343,13 +384,16 @@ class DataChain:
         left_keys = names(on)
         right_keys = names(right_on) if right_on is not None else left_keys
         if len(left_keys) != len(right_keys) or not left_keys:
-            raise DataChainError("merge needs as many right_on columns as on columns (at least one)")
+            raise DatasetMergeError("merge needs as many right_on columns as on columns (at least one)")
         how = "full" if full else "inner" if inner else "left"
         return self._derive(Merge(right, left_keys, right_keys, how, rname))
 
     def union(self, other: DataChain) -> DataChain:
-        """All rows of both chains (same columns and types)."""
+        """All rows of both chains (same columns and types); also `chain | other`."""
         return self._derive(Union(other))
+
+    def __or__(self, other: DataChain) -> DataChain:
+        return self.union(other)
 
     def subtract(self, other: DataChain, on: str | Sequence[str] | None = None,
                  right_on: str | Sequence[str] | None = None) -> DataChain:
@@ -357,7 +401,7 @@ class DataChain:
         left_keys = names(on) or tuple(c for c in self._schema if c in other.schema)
         right_keys = names(right_on) or left_keys
         if len(left_keys) != len(right_keys) or not left_keys:
-            raise DataChainError("subtract needs matching on/right_on columns")
+            raise DataChainParamsError("subtract needs matching on/right_on columns")
         return self._derive(Subtract(other, left_keys, right_keys))
 
     def distinct(self, *columns: str) -> DataChain:
@@ -392,6 +436,14 @@ class DataChain:
         step) of the same chain, in any process, reuses them instead of recomputing."""
         with self._executing():
             return self
+
+    def exec(self) -> DataChain:
+        """Run the chain now (DataChain's name): UDF results are kept as parts, see `checkpoint()`."""
+        return self.checkpoint()
+
+    def persist(self) -> DataChain:
+        """Run the chain now and keep its UDF results for later steps (DataChain's name; see `checkpoint()`)."""
+        return self.checkpoint()
 
     # ================================================================== execution
 
@@ -455,7 +507,7 @@ class DataChain:
                             "kept and the rest runs with the current code",
                             udf.name, previous.code_key, checkpoint.code_key, done)
                 return
-        self._stage_input(checkpoint, udf.partition_by)
+        self._stage_input(checkpoint, udf.partition_by, one_group=udf.kind == "agg")
 
     def _input_key(self) -> str:
         """The rows a UDF step reads, and whether failing rows stop the run or are left out."""
@@ -471,8 +523,9 @@ class DataChain:
         setup = [(name, code_hash(self._setup[name])) for name in udf.setup_args if name in self._setup]
         return _digest(f"{udf.code_hash}|{setup}", 16)
 
-    def _stage_input(self, checkpoint: Checkpoint, partition_by: tuple[str, ...]) -> None:
-        """Write this (query-only) chain's rows to the checkpoint's input file, each numbered by `_dc_unit`."""
+    def _stage_input(self, checkpoint: Checkpoint, partition_by: tuple[str, ...], *, one_group: bool) -> None:
+        """Write this (query-only) chain's rows to the checkpoint's input file, each numbered by `_dc_unit`: its
+        row, its `partition_by` group, or 0 for all (`one_group`: agg without partition_by sees every row)."""
         path = checkpoint.staging_input_path()
         with self._memory.connect() as con:
             rel = self._relation(con)
@@ -480,6 +533,8 @@ class DataChain:
                 keys = [C(k).build(self._schema) for k in partition_by]
                 unit = (fn("dense_rank").over(order_by=keys) - 1).alias(UNIT)
                 rel = rel.select("*", unit).sort(col(UNIT))
+            elif one_group:
+                rel = rel.select("*", duckdb.ConstantExpression(0).cast("BIGINT").alias(UNIT))
             else:
                 rel = rel.select("*", (fn("row_number").over() - 1).alias(UNIT))
             rel.write_parquet(str(path))
@@ -503,14 +558,15 @@ class DataChain:
 
     # ----------------------------------------------------------------- terminal: saving
 
-    def save(self, name: str, version: str | None = None, description: str | None = None, *,
-             update_version: Bump | None = None) -> DataChain:
+    def save(self, name: str, version: str | None = None, description: str | None = None,
+             attrs: list[str] | None = None, update_version: Bump | None = None) -> DataChain:
         """Commit the chain's rows as a new version of dataset `name` (atomically) and return a chain reading it.
 
         The first version is 1.0.0; later saves bump PATCH, or MINOR when the schema changed, or what
         `update_version` ("patch" | "minor" | "major") or an explicit `version` says. A chain whose input and
         code are unchanged since the latest version saves nothing new; nor does one whose rows and schema equal
-        the latest version's (unless `version` or `update_version` asks for a new version).
+        the latest version's (unless `version` or `update_version` asks for a new version). `attrs` are
+        labels (`"team=vision"`, `"raw"`) kept with the dataset, as `datasets()` lists them.
         """
         validate_name(name)
         validate_columns(self._schema)
@@ -648,18 +704,28 @@ class DataChain:
         """All rows as an Arrow table (nested columns as structs)."""
         return self._with_relation(lambda rel: rel.to_arrow_table())
 
-    def to_pandas(self, flatten: bool = False, include_hidden: bool = True) -> pd.DataFrame:
-        """All rows as a DataFrame; nested fields become two-level columns (`flatten=True`: `info.width`)."""
-        return output.to_dataframe(self.to_pyarrow(), self._schema, flatten=flatten, include_hidden=include_hidden)
+    def to_pandas(self, flatten: bool = False, include_hidden: bool = True, as_object: bool = False) -> pd.DataFrame:
+        """All rows as a DataFrame; nested fields become two-level columns (`flatten=True`: `info.width`).
+        `as_object=True` keeps every column as Python objects (None stays None, ints stay ints)."""
+        frame = output.to_dataframe(self.to_pyarrow(), self._schema, flatten=flatten, include_hidden=include_hidden)
+        return frame.astype(object) if as_object else frame
 
-    def to_parquet(self, path: str | os.PathLike[str]) -> None:
-        """Write all rows to a Parquet file (nested columns as structs)."""
-        self._with_relation(lambda rel: rel.write_parquet(os.fspath(path)))
+    def to_parquet(self, path: str | os.PathLike[str], partition_cols: Sequence[str] | None = None,
+                   chunk_size: int = 100_000) -> None:
+        """Write all rows to a Parquet file (nested columns as structs), `chunk_size` rows per row group; with
+        `partition_cols`, to a folder of `col=value/` sub-folders (Hive partitioning)."""
+        options: dict[str, Any] = {"row_group_size": int(chunk_size)}
+        if partition_cols:
+            options.update(partition_by=list(partition_cols), overwrite=True)
+        self._with_relation(lambda rel: rel.write_parquet(os.fspath(path), **options))
 
-    def show(self, limit: int = 20, flatten: bool = False, include_hidden: bool = False) -> None:
-        """Print the first `limit` rows, nested fields as dotted columns, like a DataFrame."""
+    def show(self, limit: int = 20, flatten: bool = False, transpose: bool = False, truncate: bool = True,
+             include_hidden: bool = False) -> None:
+        """Print the first `limit` rows, nested fields as dotted columns, like a DataFrame (`transpose=True`: one
+        column per row; `truncate=False`: long values in full)."""
         table = self.limit(limit + 1).to_pyarrow()
-        print(output.render_table(table, self._schema, limit, flatten=flatten, include_hidden=include_hidden))
+        print(output.render_table(table, self._schema, limit, flatten=flatten, include_hidden=include_hidden,
+                                  transpose=transpose, truncate=truncate))
 
     def collect(self, *columns: str) -> Iterator[Any]:
         """Yield rows as Python objects (pydantic models back); one column gives values, several give tuples."""
@@ -674,6 +740,37 @@ class DataChain:
 
     def __iter__(self) -> Iterator[Any]:
         return self.collect()
+
+    def to_iter(self, *columns: str) -> Iterator[tuple[Any, ...]]:
+        """Yield rows as tuples of Python objects (pydantic models back), one value per column asked for."""
+        for row in self.collect(*columns):
+            yield row if isinstance(row, tuple) else (row,)
+
+    def _batches(self) -> Iterator[pa.RecordBatch]:
+        with self._executing() as (resolved, _), self._memory.connect() as con:
+            yield from resolved._relation(con).to_arrow_reader(10_000)
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """All rows as dicts of leaf fields, nested paths joined by `__`: `[{"pt__x": 1, "pt__y": 2.0}]`."""
+        return list(export.flat_rows(self._batches(), self._schema, "__"))
+
+    def to_json(self, path: str | os.PathLike[str], fs_kwargs: dict[str, Any] | None = None,
+                include_outer_list: bool = True) -> None:
+        """Write all rows as a JSON array (one object per line, nested models as objects) to a local path or a
+        storage URI (`fs_kwargs`: the filesystem's options); `include_outer_list=False` writes JSON lines."""
+        with export.open_text(path, fs_kwargs) as out:
+            export.write_json(out, export.nested_rows(self._batches()), outer_list=include_outer_list)
+
+    def to_jsonl(self, path: str | os.PathLike[str], fs_kwargs: dict[str, Any] | None = None) -> None:
+        """Write all rows as JSON lines, one object per row."""
+        self.to_json(path, fs_kwargs, include_outer_list=False)
+
+    def to_csv(self, path: str | os.PathLike[str], delimiter: str = ",", fs_kwargs: dict[str, Any] | None = None,
+               **kwargs: Any) -> None:
+        """Write all rows as CSV with a header of leaf field paths (`pt.x`); `kwargs` go to `csv.writer`."""
+        names = [leaf for column, spec in self._schema.items() for leaf, _ in spec.leaves(column)]
+        with export.open_text(path, fs_kwargs) as out:
+            export.write_csv(out, names, export.flat_rows(self._batches(), self._schema, "."), delimiter, **kwargs)
 
     def to_list(self, *columns: str) -> list[tuple[Any, ...]]:
         """All rows as a list of tuples of Python objects."""

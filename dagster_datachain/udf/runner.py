@@ -92,6 +92,8 @@ class _Job:
         fails on a unit, the units before it are committed first, so the next run starts at the failing one."""
         if self._runner is None:
             setup_values = {name: self.setup[name]() for name in self.udf.setup_args}
+            if self.udf.instance is not None:  # a class-based UDF: once per process, before its first call
+                self.udf.instance.setup()
             self._runner = _BatchRunner(self.udf, self.input_schema, self.settings, setup_values, self.mark,
                                         self.memo)
         result = self._runner.run(self.read(start, end))
@@ -124,6 +126,8 @@ class _Job:
     def close(self) -> None:
         if self._runner is not None:
             self._runner.close()
+            if self.udf.instance is not None:
+                self.udf.instance.teardown()
         if self._reader is not None:
             self._reader.close()
 

@@ -371,12 +371,18 @@ def test_parameter_matching_no_column_raises_naming_it(images):
     assert "file.path" in message
 
 
-def test_missing_return_annotation_raises(memory):
+def test_missing_return_annotation_defaults_to_str(memory):
+    """As in DataChain 0.62: a UDF without a return annotation outputs `str`; other values are refused."""
+
     def untyped(n):
+        return f"#{n}"
+
+    def untyped_int(n):
         return n
 
-    with pytest.raises(dc.SchemaError, match="untyped.*return annotation"):
-        dc.read_values(n=[1]).map(x=untyped)
+    assert dc.read_values(n=[1]).map(x=untyped).to_values("x") == ["#1"]
+    with pytest.raises(dc.UDFError, match="untyped_int.*'x'.*expected str"):
+        dc.read_values(n=[1]).map(x=untyped_int).to_values("x")
 
 
 def test_wrong_return_type_names_udf_file_and_field(images):
