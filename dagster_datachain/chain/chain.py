@@ -32,6 +32,7 @@ from ..memory.changes import count_changes
 from ..memory.names import Bump, parse_version, validate_columns, validate_name
 from ..memory.schema import (
     Schema,
+    TypeSpec,
     ValueBuilder,
     column_spec,
     schema_from_arrow,
@@ -348,8 +349,17 @@ class DataChain:
         return chain
 
     def mutate(self, **columns: Expr | Any) -> DataChain:
-        """Add or replace columns computed in DuckDB: `.mutate(dist=func.cosine_distance(C("emb"), ref))`."""
-        return self._derive(Mutate({name: lift(value) for name, value in columns.items()}))
+        """Add or replace columns computed in DuckDB: `.mutate(dist=func.cosine_distance(C("emb"), ref))`.
+        `file__path=...` replaces one field of a model column, keeping the others."""
+        exprs: dict[str, Expr] = {}
+        for name, value in columns.items():
+            path = name.split("__")
+            spec = self._schema.get(path[0])
+            if len(path) > 1 and spec is not None and spec.kind == "model" and spec.at(path[1:]) is not None:
+                exprs[path[0]] = _with_field(exprs.get(path[0], C(path[0])), spec, path[1:], lift(value))
+            else:
+                exprs[name] = lift(value)
+        return self._derive(Mutate(exprs))
 
     def select(self, *columns: str) -> DataChain:
         """Keep only these columns (nested fields by dotted name)."""
@@ -586,7 +596,8 @@ class DataChain:
         chain = self._copy(source=RestrictedSource(self._source, plan)) if plan is not None else self
         with chain._executing() as (resolved, checkpoints):
             errors = [error for checkpoint in checkpoints for error in checkpoint.errors()]
-            record = self._commit(name, explicit, update_version, description, chain_hash, resolved, plan, errors)
+            record = self._commit(name, explicit, update_version, description, chain_hash, resolved, plan, errors,
+                                  attrs)
             for checkpoint in checkpoints:
                 checkpoint.try_remove()
         remove_abandoned(self._memory.staging_dir, STALE_CHECKPOINT_SECONDS)
@@ -594,7 +605,7 @@ class DataChain:
 
     def _commit(self, name: str, explicit: Any, update_version: Bump | None, description: str | None,
                 chain_hash: str, resolved: DataChain, plan: delta.DeltaPlan | None,
-                errors: list[dict[str, Any]]) -> catalog.VersionRecord:
+                errors: list[dict[str, Any]], attrs: list[str] | None = None) -> catalog.VersionRecord:
         """One transaction: the new version's rows (and closed rows, for delta), its catalog entry, delta state,
         and the rows UDFs skipped (`on_error="skip"`) as the next version of `<name>__errors`."""
         close = None
@@ -622,6 +633,8 @@ class DataChain:
                 if explicit is None and update_version is None and _same_rows(con, previous, record):
                     raise _SameRows(previous)  # type: ignore[arg-type]  # rolls the new version back
                 self._record_seen(con, name, record.seq, plan)
+                if attrs:
+                    catalog.set_attrs(con, record, attrs)
                 _record_errors(con, name, record, errors)
         except _SameRows as same:
             logger.info("%s is unchanged: the chain's rows equal its rows; no new version saved", same.record.reference)
@@ -708,7 +721,7 @@ class DataChain:
         """All rows as a DataFrame; nested fields become two-level columns (`flatten=True`: `info.width`).
         `as_object=True` keeps every column as Python objects (None stays None, ints stay ints)."""
         frame = output.to_dataframe(self.to_pyarrow(), self._schema, flatten=flatten, include_hidden=include_hidden)
-        return frame.astype(object) if as_object else frame
+        return frame.astype(object).where(frame.notna(), None) if as_object else frame
 
     def to_parquet(self, path: str | os.PathLike[str], partition_cols: Sequence[str] | None = None,
                    chunk_size: int = 100_000) -> None:
@@ -780,6 +793,24 @@ class DataChain:
     def to_values(self, column: str) -> list[Any]:
         """One column's values as a list."""
         return list(self.collect(column))
+
+
+def _with_field(base: Expr, spec: TypeSpec, path: list[str], value: Expr) -> Expr:
+    """`base` (a model column) with the field at `path` replaced by `value`, every other field kept."""
+
+    def build(schema: Schema) -> duckdb.Expression:
+        def rebuild(expr: duckdb.Expression, model: TypeSpec, rest: list[str]) -> duckdb.Expression:
+            fields = []
+            for field, field_spec in model.fields.items():
+                current = fn("struct_extract", expr, duckdb.ConstantExpression(field))
+                if field == rest[0]:
+                    current = value.build(schema) if len(rest) == 1 else rebuild(current, field_spec, rest[1:])
+                fields.append(current.alias(field))
+            return fn("struct_pack", *fields)
+
+        return rebuild(base.build(schema), spec, path)
+
+    return Expr(build, f"{base.text}.{'.'.join(path)}:={value.text}")
 
 
 def _let_go(checkpoints: Sequence[Checkpoint], error: BaseException | None = None) -> None:

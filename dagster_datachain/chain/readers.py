@@ -219,7 +219,7 @@ def read_values(ds_name: str = "", *, in_memory: bool = False, output: Any = Non
     for name, values in columns.items():
         values = list(values)
         sample = next((v for v in values if v is not None), None)
-        if isinstance(sample, BaseModel):
+        if isinstance(sample, (BaseModel, dict)):  # dicts stay dicts (a JSON column), as in DataChain
             spec = spec_from_annotation(type(sample))
             arrays[name] = pa.array([encode_value(spec, v) for v in values], type=to_arrow_type(spec))
             schema[name] = spec
@@ -282,10 +282,10 @@ def read_pandas(df: pd.DataFrame, name: str = "", *, in_memory: bool = False, co
     Example:
         >>> read_pandas(pd.DataFrame({"Name": ["a"]})).to_list("name")
     """
-    df = df.copy(deep=False)
-    df.columns = [("_".join(str(p) for p in c if str(p)) if isinstance(c, tuple) else str(c)).lower()
-                  for c in df.columns]
-    chain = read_arrow(pa.Table.from_pandas(df, preserve_index=False), memory=memory)
+    names = [("_".join(str(p) for p in c if str(p)) if isinstance(c, tuple) else str(c)).lower() for c in df.columns]
+    arrays = [pa.array(df.iloc[:, i].to_numpy(), from_pandas=False) if df.dtypes.iloc[i].kind == "f"  # NaN stays NaN
+              else pa.Array.from_pandas(df.iloc[:, i]) for i in range(df.shape[1])]
+    chain = read_arrow(pa.table(arrays, names=names), memory=memory)
     return _nested(chain, column) if column else chain
 
 
@@ -352,6 +352,7 @@ class DatasetInfo(BaseModel):
     created_at: datetime = Field(description="When the version was saved (UTC)")
     description: str | None = Field(default=None, description="What the dataset is")
     num_objects: int | None = Field(default=None, description="Rows in this version (DataChain's name)")
+    attrs: list[str] = Field(default_factory=list, description="Labels given by save(attrs=...)")
 
 
 def datasets(*, column: str | None = None, latest_only: bool = False, in_memory: bool = False,
@@ -366,10 +367,12 @@ def datasets(*, column: str | None = None, latest_only: bool = False, in_memory:
     memory = _memory(memory)
     with memory.connect() as con:
         records = catalog.list_versions(con)
+        attrs = catalog.all_attrs(con)
     if latest_only:
         records = list({r.name: r for r in records}.values())
     infos = [DatasetInfo(name=r.name, version=r.version, row_count=r.row_count, created_at=r.created_at,
-                         description=r.description, num_objects=r.row_count) for r in records]
+                         description=r.description, num_objects=r.row_count,
+                         attrs=attrs.get((r.name, r.version), [])) for r in records]
     spec = spec_from_annotation(DatasetInfo)
     name = column or "dataset"
     table = pa.table({name: pa.array([encode_value(spec, i) for i in infos], type=to_arrow_type(spec))})

@@ -277,7 +277,9 @@ class _BatchRunner:
         self.mark(unit)
         try:
             result = self.udf.func(*args, **self.setup_values)
-            return list(result) if generate else result
+            if generate:  # a generator or aggregator returning None yields no rows, as in DataChain
+                return [] if result is None else list(result)
+            return result
         except UDFError:
             raise
         except SystemExit as exc:  # sys.exit() in user code ends the UDF, not the program

@@ -80,6 +80,8 @@ class UDF:
     def output_row(self, value: Any, row_label: str | None) -> dict[str, Any]:
         """Validate one result against the declared output type; return storable column values."""
         names = list(self.output)
+        if len(names) == 1 and isinstance(value, tuple) and len(value) == 1 and self.output[names[0]].kind != "list":
+            value = value[0]  # a 1-tuple fills the one output column, as in DataChain
         values = value if len(names) > 1 else (value,)
         if len(names) > 1 and (not isinstance(value, tuple) or len(value) != len(names)):
             raise UDFError(
