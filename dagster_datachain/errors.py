@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 
 class DataChainError(Exception):
     """Base of every error this package raises on purpose."""
@@ -35,22 +37,38 @@ class SchemaError(DataChainError, TypeError):
 
 
 class UDFError(DataChainError):
-    """User code raised, or returned a value that does not match its declared type.
+    """A UDF returned a value that does not match its declared type, or its worker died.
 
-    Carries the UDF name and the input row (its file path where there is one).
+    Carries the UDF name and the input row (its file path where there is one). An exception raised by user code
+    travels inside one (`user_error`) through the runner, and reaches the caller as itself, as in DataChain,
+    with this error's message (UDF and input row) added as a note: see `user_facing()`.
     """
 
-    def __init__(self, message: str, *, udf: str, row: str | None = None) -> None:
+    def __init__(self, message: str, *, udf: str, row: str | None = None,
+                 user_error: BaseException | None = None) -> None:
         super().__init__(message)
         self.udf = udf
         self.row = row
+        self.user_error = user_error
+
+    def user_facing(self) -> BaseException:
+        """The exception the caller sees: the user's own exception with our message as a note, else this one."""
+        if self.user_error is None:
+            return self
+        self.user_error.add_note(str(self))
+        return self.user_error
 
     def __reduce__(self) -> tuple[object, ...]:  # crosses process boundaries from parallel workers
-        return (_rebuild_udf_error, (str(self), self.udf, self.row))
+        user_error = self.user_error
+        try:
+            pickle.loads(pickle.dumps(user_error))
+        except Exception:  # noqa: BLE001 - the user's exception cannot cross processes: our message still does
+            user_error = None
+        return (_rebuild_udf_error, (str(self), self.udf, self.row, user_error))
 
 
-def _rebuild_udf_error(message: str, udf: str, row: str | None) -> UDFError:
-    return UDFError(message, udf=udf, row=row)
+def _rebuild_udf_error(message: str, udf: str, row: str | None, user_error: BaseException | None) -> UDFError:
+    return UDFError(message, udf=udf, row=row, user_error=user_error)
 
 
 class StorageError(DataChainError, OSError):

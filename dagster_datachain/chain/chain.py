@@ -10,7 +10,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 import duckdb
 import pyarrow as pa
@@ -200,9 +200,22 @@ class DataChain:
         """The schema tree, as `print_schema()` prints it."""
         return output.render_schema(self._schema)
 
-    def print_schema(self) -> None:
+    def print_schema(self, file: IO[str] | None = None) -> None:
         """Print the nested schema: each column with its type, nested fields indented."""
-        print(output.render_schema(self._schema))
+        print(output.render_schema(self._schema), file=file)
+
+    def apply(self, func: Callable[..., DataChain], *args: Any, **kwargs: Any) -> DataChain:
+        """`func(self, *args, **kwargs)`: a reusable sequence of steps in a method chain.
+
+        Example:
+            >>> chain.apply(lambda c, n: c.filter(C("n") > n), 1)
+        """
+        return func(self, *args, **kwargs)
+
+    @property
+    def empty(self) -> bool:
+        """Whether the chain has no rows (runs it)."""
+        return self.limit(1).count() == 0
 
     def fingerprint(self) -> str:
         """What the chain computes, from which input: source identity and every step (UDF bodies excluded)."""
@@ -440,6 +453,29 @@ class DataChain:
         bucket = Expr(lambda s: (fn("hash", resolve_column(key, s)) % count) == index, f"shard({key},{index},{count})")
         steps = ((Filter(bucket), self._source.schema), *self._steps)
         return self._copy(steps=steps)
+
+    def chunk(self, index: int, total: int) -> DataChain:
+        """Part `index` (0-based) of `total` disjoint parts of the chain (DataChain's name for `shard`)."""
+        return self.shard(index, total)
+
+    def similarity_search(self, column: str, query: Sequence[float], *, k: int | None = 10,
+                          metric: Literal["cosine", "euclidean", "l2"] = "cosine",
+                          score_column: str | None = None) -> DataChain:
+        """The `k` rows whose embedding `column` is closest to `query` (all rows, sorted, when `k` is None); the
+        distance is kept as `score_column` when one is named.
+
+        Example:
+            >>> chain.similarity_search("emb", [0.1, 0.2, 0.3], k=5, score_column="dist")
+        """
+        from .func.array import cosine_distance, euclidean_distance
+
+        distances = {"cosine": cosine_distance, "euclidean": euclidean_distance, "l2": euclidean_distance}
+        if metric not in distances:
+            raise DataChainParamsError(f"similarity_search: unknown metric {metric!r}; use one of {sorted(distances)}")
+        score = score_column or "_dc_similarity"
+        chain = self.mutate(**{score: distances[metric](column, list(query))}).order_by(score)
+        chain = chain.limit(k) if k is not None else chain
+        return chain if score_column else chain.select_except(score)
 
     def checkpoint(self) -> DataChain:
         """Run the UDF steps now and keep their results as committed parts: a later `save()` (or any terminal

@@ -38,6 +38,17 @@ def run_udf(udf: UDF, checkpoint: Checkpoint, input_schema: Schema, settings: Se
     Batches run in this process, or in `settings.parallel` forked worker processes; either way each finished
     batch is committed as a part before it counts as done, so a crash loses at most the batches in flight.
     """
+    try:
+        return _run_udf(udf, checkpoint, input_schema, settings, setup)
+    except UDFError as exc:  # an exception of user code reaches the caller as itself, with where it happened
+        surfaced = exc.user_facing()
+        if surfaced is exc:
+            raise
+        raise surfaced from None
+
+
+def _run_udf(udf: UDF, checkpoint: Checkpoint, input_schema: Schema, settings: Settings,
+             setup: SetupFactories) -> list[Path]:
     with checkpoint.computing():
         total, done = checkpoint.units, checkpoint.done_units()
         unit = "groups" if udf.kind == "agg" else "rows"
@@ -287,7 +298,7 @@ class _BatchRunner:
                            udf=self.udf.name, row=label) from exc
         except Exception as exc:  # user code, or a file it read (StorageError): name the UDF and the row
             raise UDFError(f"UDF '{self.udf.name}' failed on input row {label}: {type(exc).__name__}: {exc}",
-                           udf=self.udf.name, row=label) from exc
+                           udf=self.udf.name, row=label, user_error=exc) from exc
 
     def _labels(self, batch: pa.Table) -> list[str]:
         if self.label_column is not None:

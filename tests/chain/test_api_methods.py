@@ -207,3 +207,15 @@ def test_file_uris_in_table_readers(memory, tmp_path):
     (tmp_path / "t.json").write_text('[{"a": 1, "b": "x"}, {"a": 2, "b": "y"}]')
     for read, name in ((dc.read_parquet, "t.parquet"), (dc.read_csv, "t.csv"), (dc.read_json, "t.json")):
         assert read(f"file://{tmp_path}/{name}").to_list() == [(1, "x"), (2, "y")]  # DataChain 0.62 (parquet)
+
+
+def test_similarity_search_empty_apply_chunk(memory, capsys):
+    chain = dc.read_values(id=[1, 2, 3], emb=[[1.0, 0.0], [0.0, 1.0], [0.7, 0.7]])
+    assert chain.similarity_search("emb", [1.0, 0.1], k=2).to_values("id") == [1, 3]  # DataChain 0.62
+    scored = chain.similarity_search("emb", [1.0, 0.1], k=None, score_column="d")
+    assert scored.to_values("id") == [1, 3, 2] and "d" in scored.column_names  # DataChain 0.62
+    assert (chain.empty, chain.filter(dc.C("id") > 5).empty) == (False, True)  # DataChain 0.62
+    assert chain.apply(lambda c, n: c.filter(dc.C("id") > n), 1).count() == 2  # DataChain 0.62
+    assert sorted(chain.chunk(0, 2).to_values("id") + chain.chunk(1, 2).to_values("id")) == [1, 2, 3]
+    chain.select("id").print_schema()
+    assert capsys.readouterr().out == "id: int\n"

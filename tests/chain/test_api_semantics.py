@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pytest
+
 import dagster_datachain as dc
 
 
@@ -55,3 +57,16 @@ def test_mutate_overwrites_a_nested_field(memory):
     assert [f.path for f in chain.mutate(file__path="b.txt").to_values("file")] == ["b.txt"]  # DataChain 0.62
     changed = chain.mutate(file__size=dc.C("n") + 10).to_values("file")[0]
     assert (changed.path, changed.size, changed.source) == ("a.txt", 11, "file:///x")
+
+
+def test_user_exception_keeps_its_type_in_process_and_in_workers(memory):
+    def boom(n: int) -> int:
+        if n == 2:
+            raise KeyError("mine")
+        return n
+
+    for chain in (dc.read_values(n=[1, 2, 3]), dc.read_values(n=[1, 2, 3]).settings(parallel=2, batch_size=1)):
+        with pytest.raises(KeyError) as error:  # DataChain 0.62: KeyError 'mine'
+            chain.map(x=boom).to_list()
+        assert error.value.args == ("mine",)
+        assert error.value.__notes__[-1] == "UDF 'boom' failed on input row #1: KeyError: 'mine'"
