@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import logging
 import os
 import threading
@@ -349,6 +350,26 @@ class DataChain:
         """Like map, but the function receives lists of values for a whole batch and returns one result each."""
         chain = self.settings(batch_size=batch) if batch else self
         return chain._udf("batch_map", func, params, output, signal_map)
+
+    def explode(self, col: str, model_name: str | None = None, column: str | None = None,
+                schema_sample_size: int = 1) -> DataChain:
+        """Parse the JSON text of column `col` into a model column (`column`, default `<col>_expl`) whose fields are
+        inferred from the first `schema_sample_size` values.
+
+        Example:
+            >>> read_values(j=['{"a": 1}']).explode("j").to_values("j_expl")[0].a
+            1
+        """
+        samples = [v for v in self.select(col).limit(schema_sample_size).to_values(col) if v]
+        if not samples:
+            raise DataChainParamsError(f"explode({col!r}): no JSON value to infer the schema from")
+        name = model_name or f"{col.replace('.', '_').capitalize()}ExplodedModel"
+        model = export.model_of(name, [json.loads(v) for v in samples])
+
+        def parse_json(value: str | None) -> Any:
+            return model.model_validate(json.loads(value)) if value else None
+
+        return self.map(parse_json, params=[col], output={column or f"{col.replace('.', '_')}_expl": model})
 
     # ----------------------------------------------------------------- query steps
 

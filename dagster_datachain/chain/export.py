@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any, TextIO
 
 import pyarrow as pa
+from pydantic import BaseModel, create_model
 
 from ..memory.schema import Schema
 from .output import flat_columns
@@ -25,6 +26,25 @@ def _jsonable(value: Any) -> Any:
 
 def _dumps(row: dict[str, Any]) -> str:
     return json.dumps(row, separators=(",", ":"), default=_jsonable, ensure_ascii=False)
+
+
+def model_of(name: str, samples: list[dict[str, Any]]) -> type[BaseModel]:
+    """A pydantic model with every key of the sample dicts as an optional field, nested dicts as nested models."""
+    fields: dict[str, Any] = {}
+    for sample in samples:
+        for key, value in sample.items():
+            if key not in fields or fields[key][0] is Any:
+                fields[key] = (_type_of(f"{name}_{key}", value), None)
+    return create_model(name, **{k: (t | None if t is not Any else t, d) for k, (t, d) in fields.items()})
+
+
+def _type_of(name: str, value: Any) -> Any:
+    if isinstance(value, dict):
+        return model_of(name, [value])
+    if isinstance(value, list):
+        items = [v for v in value if v is not None]
+        return list[_type_of(name, items[0])] if items else list[Any]
+    return Any if value is None else type(value)
 
 
 def nested_rows(batches: Iterable[pa.RecordBatch]) -> Iterator[dict[str, Any]]:

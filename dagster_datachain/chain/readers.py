@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob as globlib
+import json
 import logging
 import os
 import re
@@ -337,10 +338,30 @@ def read_parquet(path: str | os.PathLike[str] | Sequence[str], *, source: bool =
     return _read_file("parquet", path, memory, options)
 
 
-def read_json(path: str | os.PathLike[str] | Sequence[str], *, memory: MemoryArg = None,
-              **options: Any) -> DataChain:
-    """A chain over JSON or newline-delimited JSON records."""
-    return _read_file("json", path, memory, options)
+def read_json(path: str | os.PathLike[str] | Sequence[str], *, jmespath: str | None = None,
+              memory: MemoryArg = None, **options: Any) -> DataChain:
+    """A chain over JSON or newline-delimited JSON records; `jmespath` picks the records inside each JSON
+    document (`"data.items"`).
+
+    Example:
+        >>> read_json("export.json", jmespath="data.items").to_list()
+    """
+    if jmespath is None:
+        return _read_file("json", path, memory, options)
+    import jmespath as jp
+
+    paths = [_local_path(os.fspath(p)) for p in ([path] if isinstance(path, (str, os.PathLike)) else path)]
+    records: list[Any] = []
+    for file in [f for p in paths for f in (sorted(globlib.glob(p)) or [p])]:
+        try:
+            with open(file, encoding="utf-8") as handle:
+                found = jp.search(jmespath, json.load(handle))
+        except (OSError, ValueError) as exc:
+            raise StorageError(f"cannot read json {file}: {exc}", uri=file) from exc
+        records.extend(found if isinstance(found, list) else [] if found is None else [found])
+    if not records or not all(isinstance(r, dict) for r in records):
+        raise DataChainParamsError(f"read_json: jmespath {jmespath!r} selects no list of JSON objects in {paths[0]}")
+    return read_arrow(pa.Table.from_pylist(records), memory=memory)
 
 
 class DatasetInfo(BaseModel):

@@ -219,3 +219,18 @@ def test_similarity_search_empty_apply_chunk(memory, capsys):
     assert sorted(chain.chunk(0, 2).to_values("id") + chain.chunk(1, 2).to_values("id")) == [1, 2, 3]
     chain.select("id").print_schema()
     assert capsys.readouterr().out == "id: int\n"
+
+
+def test_explode_parses_json_into_a_model(memory):
+    chain = dc.read_values(j=['{"a": 1, "b": {"x": "s"}}', '{"a": 2, "b": {"x": "t"}}'])
+    exploded = chain.explode("j")
+    assert exploded.column_names == ["j", "j_expl"]  # DataChain 0.62
+    assert [(m.a, m.b.x) for m in exploded.to_values("j_expl")] == [(1, "s"), (2, "t")]  # DataChain 0.62
+    named = chain.explode("j", model_name="Rec", column="rec").to_values("rec")
+    assert type(named[0]).__name__ == "Rec" and named[1].a == 2  # DataChain 0.62: Rec(a=2, ...)
+
+
+def test_read_json_jmespath(memory, tmp_path):
+    (tmp_path / "n.json").write_text(json.dumps({"data": {"items": [{"a": 1}, {"a": 2}]}}))
+    chain = dc.read_json(str(tmp_path / "n.json"), jmespath="data.items")
+    assert chain.to_values("a") == [1, 2]  # DataChain 0.62 nests them in one model column: data.a == [1, 2]
