@@ -36,6 +36,7 @@ from ..memory.schema import (
     TypeSpec,
     ValueBuilder,
     column_spec,
+    python_type,
     schema_from_arrow,
     spec_from_annotation,
     to_arrow_schema,
@@ -102,7 +103,7 @@ class _EmptyCompiler:
         self.con = con
 
     def relation(self, chain: DataChain) -> duckdb.DuckDBPyRelation:
-        return empty_relation(self.con, chain.schema)
+        return empty_relation(self.con, chain.specs)
 
 
 def empty_relation(con: duckdb.DuckDBPyConnection, schema: Schema) -> duckdb.DuckDBPyRelation:
@@ -138,8 +139,19 @@ class DataChain:
     # ================================================================== introspection
 
     @property
-    def schema(self) -> Schema:
-        """Column name -> TypeSpec, known without running anything."""
+    def schema(self) -> dict[str, Any]:
+        """Column name -> its Python type or pydantic model (`int | None`, `File`), as in DataChain; known without
+        running anything. `specs` has the storage descriptions.
+
+        Example:
+            >>> read_values(n=[1]).schema
+            {'n': int | None}
+        """
+        return {name: python_type(spec) for name, spec in self._schema.items()}
+
+    @property
+    def specs(self) -> Schema:
+        """Column name -> TypeSpec (kind, fields, item type, nullability, description), known without running."""
         return dict(self._schema)
 
     @property
@@ -262,9 +274,9 @@ class DataChain:
             raise SchemaError(f"{step.text}: {str(exc).splitlines()[0]}") from None
         known: Schema = {}
         for sub in step.subchains():
-            known.update(sub.schema)
+            known.update(sub.specs)
             if isinstance(step, Merge):
-                known.update({step.rname + k: v for k, v in sub.schema.items()})
+                known.update({step.rname + k: v for k, v in sub.specs.items()})
         known.update(self._schema)
         for name in arrow_schema.names:
             spec = column_spec(name, self._schema)

@@ -267,7 +267,7 @@ def _output_types(output: Any, columns: dict[str, Any]) -> dict[str, Any]:
 
 def _nested(chain: DataChain, column: str) -> DataChain:
     """All columns of `chain` as fields of one model column named `column`."""
-    model = create_model(column, **{n: (python_type(s) | None, None) for n, s in chain.schema.items()})
+    model = create_model(column, **{n: (python_type(s) | None, None) for n, s in chain.specs.items()})
     spec = spec_from_annotation(model)
     table = chain.to_pyarrow()
     nested = pa.StructArray.from_arrays([table.column(n).combine_chunks() for n in table.column_names],

@@ -70,3 +70,10 @@ def test_user_exception_keeps_its_type_in_process_and_in_workers(memory):
             chain.map(x=boom).to_list()
         assert error.value.args == ("mine",)
         assert error.value.__notes__[-1] == "UDF 'boom' failed on input row #1: KeyError: 'mine'"
+
+
+def test_schema_values_are_python_types_and_models(memory):
+    chain = dc.read_values(n=[1], m=[M(v=5)])
+    assert chain.schema == {"n": int | None, "m": M}  # DataChain 0.62: {'n': int, 'm': M} (nullability differs)
+    assert chain.specs["m"].fields["v"].kind == "int"  # the storage description stays available
+    assert dc.read_storage.__name__ and dc.File in dc.read_values(file=[dc.File(path="a")]).schema.values()

@@ -192,7 +192,7 @@ def test_read_storage_double_star_matches_files_at_any_depth(memory, tmp_path):
 
 def test_read_storage_type_image_gives_pil_images(images):
     chain = dc.read_storage(f"{images.root}/**/*.jpg", type="image")
-    assert chain.schema["file"].name == "ImageFile"
+    assert chain.specs["file"].name == "ImageFile"
     seen = {}
     for file in chain.to_values("file"):
         assert isinstance(file, dc.ImageFile)

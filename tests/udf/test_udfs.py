@@ -78,7 +78,7 @@ def test_map_scalar_str_datetime_and_vector(memory):
     for n, sq, name, at, emb in rows:
         assert (sq, name, at) == (n * n, label(n), due(n))
         assert emb == pytest.approx(embed(n))
-    assert chain.schema["emb"].label() == "list[float]"
+    assert chain.specs["emb"].label() == "list[float]"
 
 
 def test_map_without_a_name_uses_the_function_name(memory):
@@ -560,7 +560,7 @@ def test_udf_docstring_describes_its_output_column(memory):
         return width * height
 
     chain = dc.read_values(width=[2], height=[3]).map(area=area).save("areas")
-    assert chain.schema["area"].description == "Pixel count of the image."
+    assert chain.specs["area"].description == "Pixel count of the image."
     assert chain.to_values("area") == [6]
 
 
