@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -23,6 +24,17 @@ class DataModel(BaseModel):
     """
 
     _hidden_fields: ClassVar[list[str]] = []
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """Optional fields without a default default to None, as in DataChain (`a: int | None` may be left out)."""
+        super().__pydantic_init_subclass__(**kwargs)
+        optional = [info for info in cls.model_fields.values()
+                    if info.is_required() and type(None) in typing.get_args(info.annotation)]
+        for info in optional:
+            info.default = None
+        if optional:
+            cls.model_rebuild(force=True)
 
     @staticmethod
     def register(models: type[BaseModel] | Sequence[type[BaseModel]]) -> None:

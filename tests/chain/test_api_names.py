@@ -136,3 +136,12 @@ def test_datachain_exception_names_are_raised_and_still_ours(memory):
     assert issubclass(dc.DatasetInvalidVersionError, dc.InvalidDatasetNameError)
     assert issubclass(dc.UdfSignatureError, dc.SchemaError)
     assert all(issubclass(e, dc.DataChainError) for e in (dc.DataChainParamsError, dc.SetupError, dc.DatasetMergeError))
+
+
+def test_optional_fields_of_a_data_model_default_to_none(memory):
+    class Row(dc.DataModel):
+        a: int | None
+        b: int
+
+    assert Row(b=1) == Row(a=None, b=1)  # DataChain 0.62: P(a=None, b=1)
+    assert dc.read_values(r=[Row(b=1)]).to_values("r") == [Row(a=None, b=1)]
