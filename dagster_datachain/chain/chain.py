@@ -42,6 +42,7 @@ from ..memory.schema import (
     to_arrow_schema,
 )
 from ..memory.store import Memory
+from ..storage.file import File
 from ..udf.checkpoint import UNIT, Checkpoint, remove_abandoned
 from ..udf.runner import run_udf
 from ..udf.settings import Settings
@@ -382,6 +383,36 @@ class DataChain:
             return model.model_validate(json.loads(value)) if value else None
 
         return self.map(parse_json, params=[col], output={column or f"{col.replace('.', '_')}_expl": model})
+
+    def parse_tabular(self, output: dict[str, Any] | None = None, column: str = "", model_name: str = "",
+                      source: bool = True, nrows: int | None = None, format: str | None = None,  # noqa: A002
+                      **kwargs: Any) -> DataChain:
+        """Replace each file row (CSV, Parquet or JSON lines) by the rows of the file: one column per table
+        column (types from the first file, or `output`), and `source` (the file and row index) unless
+        `source=False`; `format` defaults to the first file's extension.
+
+        Example:
+            >>> read_storage("s3://bucket/tables/").parse_tabular(format="csv", source=False)
+        """
+        if kwargs or column or model_name:
+            raise DataChainParamsError("parse_tabular: column=, model_name= and reader options are not supported")
+        file_column = next((n for n, s in self._schema.items() if s.kind == "model"
+                            and {"source", "path"} <= set(s.fields)), None)
+        first = self.limit(1).to_values(file_column) if file_column else []
+        if not first:
+            raise DataChainParamsError("parse_tabular needs a chain of files with at least one row")
+        fmt = format or first[0].path.rsplit(".", 1)[-1].lower().replace("jsonl", "json")
+        types = output or {name: python_type(spec) for name, spec in
+                           schema_from_arrow(export.read_table(first[0], fmt, 0).schema).items()}
+        names_ = list(types)
+
+        def parse_table(file: File) -> Iterator[tuple[Any, ...]]:
+            for index, row in enumerate(export.read_table(file, fmt, nrows).to_pylist()):
+                values = tuple(row.get(name) for name in names_)
+                yield ((export.ArrowRow(file=file, index=index), *values) if source else values)
+
+        outputs = {"source": export.ArrowRow, **types} if source else types
+        return self.gen(parse_table, params=[file_column], output=outputs)
 
     # ----------------------------------------------------------------- query steps
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -12,7 +13,9 @@ from typing import Any, TextIO
 import pyarrow as pa
 from pydantic import BaseModel, create_model
 
+from ..errors import DataChainParamsError, StorageError
 from ..memory.schema import Schema
+from ..storage.file import File
 from .output import flat_columns
 
 
@@ -45,6 +48,30 @@ def _type_of(name: str, value: Any) -> Any:
         items = [v for v in value if v is not None]
         return list[_type_of(name, items[0])] if items else list[Any]
     return Any if value is None else type(value)
+
+
+class ArrowRow(BaseModel):
+    """Where a row read by `parse_tabular` came from: the file and the row's index in it."""
+
+    file: File
+    index: int
+
+
+def read_table(file: File, format: str, nrows: int | None) -> pa.Table:  # noqa: A002 - DataChain's name
+    """The rows of a CSV, Parquet or JSON-lines file (the first `nrows` when given)."""
+    import pyarrow.csv as pcsv
+    import pyarrow.json as pjson
+    import pyarrow.parquet as pq
+
+    readers = {"csv": pcsv.read_csv, "parquet": pq.read_table, "json": pjson.read_json}
+    if format not in readers:
+        raise DataChainParamsError(f"parse_tabular: format must be one of {', '.join(readers)}, not {format!r}")
+    with file.open() as handle:
+        try:
+            table = readers[format](io.BytesIO(handle.read()))
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise StorageError(f"cannot parse {format} {file.path}: {exc}", uri=file.get_uri()) from exc
+    return table.slice(0, nrows) if nrows is not None else table
 
 
 def nested_rows(batches: Iterable[pa.RecordBatch]) -> Iterator[dict[str, Any]]:

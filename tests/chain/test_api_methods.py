@@ -234,3 +234,16 @@ def test_read_json_jmespath(memory, tmp_path):
     (tmp_path / "n.json").write_text(json.dumps({"data": {"items": [{"a": 1}, {"a": 2}]}}))
     chain = dc.read_json(str(tmp_path / "n.json"), jmespath="data.items")
     assert chain.to_values("a") == [1, 2]  # DataChain 0.62 nests them in one model column: data.a == [1, 2]
+
+
+def test_parse_tabular_reads_the_rows_of_each_file(memory, tmp_path):
+    (tmp_path / "tab").mkdir()
+    pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}).to_csv(tmp_path / "tab" / "one.csv", index=False)
+    pd.DataFrame({"a": [3], "b": ["z"]}).to_csv(tmp_path / "tab" / "two.csv", index=False)
+    files = dc.read_storage(str(tmp_path / "tab"))
+    rows = files.parse_tabular(format="csv").order_by("a")
+    assert [r[1:] for r in rows.to_list()] == [(1, "x"), (2, "y"), (3, "z")]  # DataChain 0.62
+    assert rows.to_values("source.file.path") == ["one.csv", "one.csv", "two.csv"]
+    assert rows.to_values("source.index") == [0, 1, 0]
+    plain = files.parse_tabular(source=False, nrows=1).order_by("a")
+    assert (plain.column_names, plain.to_list()) == (["a", "b"], [(1, "x"), (3, "z")])  # DataChain 0.62 columns
