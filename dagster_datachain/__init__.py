@@ -17,6 +17,7 @@ from .chain import func
 from .chain.chain import DataChain
 from .chain.expr import C, Expr
 from .chain.expr import C as Column
+from .chain.export import ArrowRow
 from .chain.maintenance import GCReport, gc
 from .chain.readers import (
     DatasetInfo,
@@ -97,6 +98,7 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "AbstractUDF",
     "Aggregator",
+    "ArrowRow",
     "BatchMapper",
     "BucketComponent",
     "C",

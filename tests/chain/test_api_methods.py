@@ -245,5 +245,6 @@ def test_parse_tabular_reads_the_rows_of_each_file(memory, tmp_path):
     assert [r[1:] for r in rows.to_list()] == [(1, "x"), (2, "y"), (3, "z")]  # DataChain 0.62
     assert rows.to_values("source.file.path") == ["one.csv", "one.csv", "two.csv"]
     assert rows.to_values("source.index") == [0, 1, 0]
+    assert isinstance(rows.to_values("source")[0], dc.ArrowRow)
     plain = files.parse_tabular(source=False, nrows=1).order_by("a")
     assert (plain.column_names, plain.to_list()) == (["a", "b"], [(1, "x"), (3, "z")])  # DataChain 0.62 columns
