@@ -20,10 +20,9 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
+from make_images import BREEDS
 from PIL import Image
 from pydantic import BaseModel
-
-from make_images import BREEDS
 
 N_FILTER_ROWS = 1_000_000
 N_EMB_ROWS = 100_000

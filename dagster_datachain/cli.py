@@ -5,14 +5,17 @@ Exit codes: 0 success, 1 error (a one-line message, no traceback), 2 wrong usage
 Example:
     $ dagster-datachain ls s3://bucket/images/ --anon
     $ dagster-datachain query pets_images --where 'info.width > 400' --select file.path
+    $ dagster-datachain run stage.py -- --limit 10
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import json
 import logging
+import operator
 import os
 import re
 import runpy
@@ -20,7 +23,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +32,10 @@ from tqdm import tqdm
 
 from . import C, DataChainError, Expr, StorageError, delete_dataset, gc, read_dataset
 from .kb import build_knowledge_base
-from .memory.changes import count_changes, version_changes
 from .kb.render import human_size, utc
 from .kb.skill import TARGETS, install_skill, list_skills, uninstall_skill
 from .memory.catalog import get_version, list_versions
+from .memory.changes import count_changes, version_changes
 from .memory.config import ROOT_ENV_VAR
 from .memory.names import split_reference
 from .memory.store import Memory, get_memory
@@ -45,6 +48,8 @@ from .storage.filesystem import (
     storage_error,
 )
 from .storage.listing import list_prefix
+from .storage.paths import join_inside
+from .storage.secrets import MaskSecrets, mask_secrets
 
 PROG = "dagster-datachain"
 _GLOB = re.compile(r"[*?\[]")
@@ -58,11 +63,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s",
                         stream=sys.stderr)
+    for handler in logging.getLogger().handlers:  # client libraries log URLs too
+        handler.addFilter(MaskSecrets())
     try:
         _register_options(args)
-        return args.command(args, get_memory(args.root)) or 0
+        memory = get_memory(args.root)
+        if args.needs_memory and not memory.db_path.exists():  # looking must not create one
+            raise DataChainError(f"no Data Memory at {memory.root} ({_root_origin(args.root)}); nothing was created: "
+                                 f"save a dataset first, or point --root or ${ROOT_ENV_VAR} at a Data Memory")
+        return args.command(args, memory) or 0
     except (DataChainError, OSError) as exc:  # a user's or an environment's error, not a bug: no traceback
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        print(f"{PROG}: error: {mask_secrets(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -76,11 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--option", action="append", default=[], metavar="KEY=VALUE",
                         help="storage option for the buckets in this command, e.g. -o endpoint_url=http://host:9000 "
                         "(repeatable; JSON values such as true or 5 are parsed)")
+    parser.set_defaults(needs_memory=False)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
-    def command(name: str, run: Command, help: str) -> argparse.ArgumentParser:  # noqa: A002
+    def command(name: str, run: Command, help: str, memory: bool = False) -> argparse.ArgumentParser:  # noqa: A002
+        """A subcommand; `memory=True` for those that read an existing Data Memory."""
         sub = commands.add_parser(name, help=help, description=help)
-        sub.set_defaults(command=run)
+        sub.set_defaults(command=run, needs_memory=memory)
         return sub
 
     sub = command("ls", _ls, "List the files and folders directly under a storage URI, with sizes and dates.")
@@ -98,37 +111,42 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("-r", "--recursive", action="store_true", help="copy every file under SRC")
     sub.add_argument("--anon", action="store_true", help="read SRC without credentials (public buckets)")
 
-    command("datasets", _datasets, "List datasets with their latest version, versions and rows.")
+    command("datasets", _datasets, "List datasets with their latest version, versions and rows.", memory=True)
 
-    sub = command("show", _show, "Print rows of a dataset version, like chain.show().")
+    sub = command("show", _show, "Print rows of a dataset version, like chain.show().", memory=True)
     sub.add_argument("dataset", metavar="NAME[@VERSION]")
     sub.add_argument("--limit", type=int, default=20, help="rows to print (default 20)")
 
-    sub = command("schema", _schema, "Print the columns and types of a dataset version.")
+    sub = command("schema", _schema, "Print the columns and types of a dataset version.", memory=True)
     sub.add_argument("dataset", metavar="NAME[@VERSION]")
 
-    sub = command("rm", _rm, "Delete one version of a dataset (NAME@VERSION) or all of them (NAME).")
+    sub = command("rm", _rm, "Delete one version of a dataset (NAME@VERSION) or all of them (NAME).", memory=True)
     sub.add_argument("dataset", metavar="NAME[@VERSION]")
 
-    sub = command("diff", _diff, "Rows added, changed (same file, other values) and removed between two versions.")
+    sub = command("diff", _diff, "Rows added, changed (same file, other values) and removed between two versions "
+                  "of one dataset (long lists, such as embeddings, shortened).", memory=True)
     sub.add_argument("old", metavar="NAME@A")
     sub.add_argument("new", metavar="NAME@B")
     sub.add_argument("--limit", type=int, default=20, help="changed rows to print (default 20; 0: counts only)")
 
-    sub = command("query", _query, "Run a Python script with the package, or filter a dataset without code.")
-    sub.add_argument("target", metavar="SCRIPT.py|NAME[@VERSION]")
-    sub.add_argument("script_args", nargs="*", metavar="ARG", help="arguments for the script (after --)")
+    sub = command("query", _query, "Filter, sort and print a dataset without code (never runs a file).",
+                  memory=True)
+    sub.add_argument("dataset", metavar="NAME[@VERSION]")
     sub.add_argument("--where", type=parse_where, help="conditions: COLUMN OP VALUE [and ...], e.g. 'info.width>400'")
     sub.add_argument("--select", nargs="+", metavar="COLUMN", help="columns to print (dotted names)")
     sub.add_argument("--order-by", metavar="COLUMN", help="sort by this column")
     sub.add_argument("--desc", action="store_true", help="sort descending")
     sub.add_argument("--limit", type=int, default=20, help="rows to print (default 20)")
 
+    sub = command("run", _run, "Run a Python script as `python SCRIPT` would, with this Data Memory as the default.")
+    sub.add_argument("script", metavar="SCRIPT.py")
+    sub.add_argument("script_args", nargs="*", metavar="ARG", help="arguments for the script (after --)")
+
     kb = commands.add_parser("kb", help="The Knowledge Base (dc-knowledge/).")
     kb_commands = kb.add_subparsers(title="commands", metavar="COMMAND", required=True)
     sub = kb_commands.add_parser("build", help="Write the Knowledge Base from Data Memory.",
                                  description="Write the Knowledge Base from Data Memory.")
-    sub.set_defaults(command=_kb_build)
+    sub.set_defaults(command=_kb_build, needs_memory=True)
     sub.add_argument("--path", default="dc-knowledge", help="folder to write (default dc-knowledge)")
     sub.add_argument("--dataset", action="append", metavar="NAME", help="rewrite only the pages that mention NAME")
 
@@ -143,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     skill_commands.add_parser("list", help="Show where skills are installed.",
                               description="Show where skills are installed.").set_defaults(command=_skill_list)
 
-    sub = command("gc", _gc, "Remove checkpoints of abandoned runs and tables nothing refers to.")
+    sub = command("gc", _gc, "Remove checkpoints of abandoned runs and tables nothing refers to.", memory=True)
     sub.add_argument("--older-than", type=float, default=0.0, metavar="HOURS",
                      help="only checkpoints untouched this long (default 0)")
     return parser
@@ -184,7 +202,10 @@ def _cp(args: argparse.Namespace, memory: Memory) -> None:
         sources = sorted(src_fs.find(src, detail=True).items()) if folder else [(src, src_fs.info(src))]
     into = folder or args.dst.endswith("/") or dst_fs.isdir(dst)
     base = src.rstrip("/") if folder else src.rsplit("/", 1)[0]
-    pairs = [(path, f"{dst.rstrip('/')}/{path[len(base):].lstrip('/')}" if into else dst) for path, _ in sources]
+    local = _is_local(args.dst)
+    # every target is proved inside DST before anything is written: a key such as `data/../../x` is refused
+    pairs = [(path, join_inside(dst, path[len(base):].lstrip("/"), local=local, uri=_uri_of(args.src, path))
+              if into else dst) for path, _ in sources]
     total = sum(int(info.get("size") or 0) for _, info in sources)
     with tqdm(total=total, unit="B", unit_scale=True, desc="cp", disable=None, file=sys.stderr) as bar, \
             _storage_errors("copy to", args.dst):
@@ -200,10 +221,11 @@ def _cp(args: argparse.Namespace, memory: Memory) -> None:
 def _register_options(args: argparse.Namespace) -> None:
     """`-o KEY=VALUE` options, registered (in this process only) for the scheme of every URI argument."""
     options: dict[str, Any] = {}
-    for item in args.option:
+    for number, item in enumerate(args.option, 1):
         key, separator, value = item.partition("=")
-        if not separator or not key:
-            raise DataChainError(f"storage option {item!r} is not KEY=VALUE")
+        if not separator or not key:  # the value may be a secret: not echoed
+            raise DataChainError(f"storage option #{number} (-o) is not KEY=VALUE, "
+                                 "e.g. -o endpoint_url=http://host:9000")
         try:
             options[key] = json.loads(value)
         except ValueError:
@@ -215,10 +237,20 @@ def _register_options(args: argparse.Namespace) -> None:
 
 def _storage(uri: str, anon: bool) -> tuple[fsspec.AbstractFileSystem, str]:
     """The filesystem and fsspec path of a local path or URI (validated like `read_storage` does)."""
-    scheme, separator, rest = uri.partition("://")
-    if not separator or scheme == "file":
-        return fsspec.filesystem("file"), str(Path(rest if separator else uri).expanduser().resolve())
-    return filesystem_for(_parsed(uri, anon).source), rest
+    if _is_local(uri):
+        rest = uri.split("://", 1)[-1]
+        return fsspec.filesystem("file"), str(Path(rest).expanduser().resolve())
+    return filesystem_for(_parsed(uri, anon).source), uri.split("://", 1)[1]
+
+
+def _is_local(uri: str) -> bool:
+    scheme, separator, _ = uri.partition("://")
+    return not separator or scheme == "file"
+
+
+def _uri_of(uri: str, fs_path: str) -> str:
+    """The URI (for messages) of an fsspec path found under the command's `uri` argument."""
+    return fs_path if _is_local(uri) else f"{uri.split('://', 1)[0]}://{fs_path}"
 
 
 def _parsed(uri: str, anon: bool) -> StorageURI:
@@ -238,10 +270,29 @@ def _storage_errors(action: str, uri: str) -> Iterator[None]:
         raise storage_error(action, uri, exc) from exc
 
 
+def _root_origin(root: str | None) -> str:
+    """Where the Data Memory path came from, for messages."""
+    if root is not None:
+        return "--root"
+    return f"${ROOT_ENV_VAR}" if os.environ.get(ROOT_ENV_VAR) else "the default, in the working folder"
+
+
+@contextmanager
+def _reported_here(function: Callable[..., Any]) -> Iterator[None]:
+    """Hold back the INFO report `function`'s module logs, while the command prints that same report itself."""
+    library_logger = logging.getLogger(function.__module__)
+    level = library_logger.level
+    library_logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        library_logger.setLevel(level)
+
+
 def _modified(entry: dict[str, Any]) -> datetime | None:
     value = entry.get("LastModified") or entry.get("last_modified") or entry.get("updated") or entry.get("mtime")
     if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, tz=timezone.utc)
+        return datetime.fromtimestamp(value, tz=UTC)
     if isinstance(value, str):
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     return value if isinstance(value, datetime) else None
@@ -272,7 +323,8 @@ def _schema(args: argparse.Namespace, memory: Memory) -> None:
 
 
 def _rm(args: argparse.Namespace, memory: Memory) -> None:
-    deleted = delete_dataset(args.dataset, force="@" not in args.dataset, memory=memory)
+    with _reported_here(delete_dataset):
+        deleted = delete_dataset(args.dataset, force="@" not in args.dataset, memory=memory)
     print(f"Deleted {deleted} version(s) of {split_reference(args.dataset)[0]}")
 
 
@@ -280,25 +332,46 @@ _MARKS = {"added": "+", "removed": "-", "changed": "~"}
 
 
 def _diff(args: argparse.Namespace, memory: Memory) -> None:
+    (old_name, old_version), (new_name, new_version) = split_reference(args.old), split_reference(args.new)
+    if old_name != new_name:
+        raise DataChainError(f"{old_name} and {new_name} are different datasets: diff compares two versions of one "
+                             f"dataset, e.g. {PROG} diff {new_name}@A {new_name}@B")
     with memory.connect() as con:
-        old, new = (get_version(con, *split_reference(reference)) for reference in (args.old, args.new))
+        old, new = get_version(con, old_name, old_version), get_version(con, new_name, new_version)
         counts = count_changes(con, old, new)
         rows = version_changes(con, old, new).limit(max(args.limit, 0)).fetchall()
     print(f"{old.reference} -> {new.reference}: {counts.added:,} added, {counts.changed:,} changed, "
           f"{counts.removed:,} removed")
     for change, row in rows:
-        print(_MARKS[change], row)
+        print(_MARKS[change], json.dumps(_shortened(json.loads(row)), separators=(",", ":"), ensure_ascii=False))
+
+
+_LIST_ITEMS = 8
+"""Lists longer than this (embeddings) are printed as their first items and their length."""
+
+
+def _shortened(value: Any) -> Any:
+    """A JSON value with every long list cut to its first items plus a note of how many values it has."""
+    if isinstance(value, dict):
+        return {key: _shortened(item) for key, item in value.items()}
+    if isinstance(value, list):
+        items = [_shortened(item) for item in value[:_LIST_ITEMS]]
+        return items + [f"... {len(value)} values"] if len(value) > _LIST_ITEMS else items
+    return value
 
 
 # =============================================================================== query
 
 
-def _query(args: argparse.Namespace, memory: Memory) -> int | None:
-    if args.target.endswith(".py") or Path(args.target).is_file():
-        return _run_script(args.target, args.script_args, memory)
-    if args.script_args:
-        raise DataChainError(f"unexpected arguments {' '.join(args.script_args)!r}: only a script takes arguments")
-    chain = read_dataset(args.target, memory=memory)
+def _query(args: argparse.Namespace, memory: Memory) -> None:
+    """A dataset, filtered and printed; a script is run only by `run`, never because a file has this name."""
+    try:
+        chain = read_dataset(args.dataset, memory=memory)
+    except DataChainError as exc:
+        if Path(args.dataset).is_file():
+            raise DataChainError(f"{exc} (to run the file {args.dataset} as a script: {PROG} run {args.dataset})") \
+                from exc
+        raise
     if args.where is not None:
         chain = chain.filter(args.where)
     if args.order_by:
@@ -306,16 +379,15 @@ def _query(args: argparse.Namespace, memory: Memory) -> int | None:
     if args.select:
         chain = chain.select(*args.select)
     chain.show(args.limit)
-    return None
 
 
-def _run_script(script: str, script_args: list[str], memory: Memory) -> int:
+def _run(args: argparse.Namespace, memory: Memory) -> int:
     """Run a script as `python SCRIPT.py` would, with this Data Memory as the default."""
-    path = Path(script)
+    path = Path(args.script)
     if not path.is_file():
-        raise DataChainError(f"no such script: {script}")
+        raise DataChainError(f"no such script: {args.script}")
     os.environ[ROOT_ENV_VAR] = str(memory.root)
-    sys.argv = [str(path), *script_args]
+    sys.argv = [str(path), *args.script_args]
     sys.path.insert(0, str(path.resolve().parent))
     try:
         runpy.run_path(str(path), run_name="__main__")
@@ -367,10 +439,7 @@ def parse_where(text: str) -> Expr:
         clauses.append(_condition(clause[0][1], clause[1][1].lower(), _literal(*clause[2])))
     if not clauses or len(tokens) % 4 != 3:
         raise argparse.ArgumentTypeError(f"expected COLUMN OP VALUE [and ...] in {text!r}")
-    condition = clauses[0]
-    for clause in clauses[1:]:
-        condition = condition & clause
-    return condition
+    return functools.reduce(operator.and_, clauses)
 
 
 def _condition(column: str, op: str, value: Any) -> Expr:
@@ -416,7 +485,8 @@ def _skill_list(args: argparse.Namespace, memory: Memory) -> None:
 
 
 def _gc(args: argparse.Namespace, memory: Memory) -> None:
-    report = gc(args.older_than, memory=memory)
+    with _reported_here(gc):
+        report = gc(args.older_than, memory=memory)
     print(f"Removed {report.checkpoints} checkpoint(s) and {len(report.tables)} orphan table(s)")
 
 
@@ -424,7 +494,7 @@ def _print_table(rows: Sequence[Sequence[str]]) -> None:
     """Columns padded to their widest cell, the last one left ragged."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)] if rows else []
     for row in rows:
-        print("  ".join([cell.ljust(width) for cell, width in zip(row, widths)] + [row[-1]]).rstrip())
+        print("  ".join([cell.ljust(width) for cell, width in zip(row, widths, strict=False)] + [row[-1]]).rstrip())
 
 
 if __name__ == "__main__":

@@ -72,11 +72,13 @@ def _rebuild_udf_error(message: str, udf: str, row: str | None, user_error: Base
 
 
 class StorageError(DataChainError, OSError):
-    """A storage URI that cannot be listed or a file that cannot be read; names the URI."""
+    """A storage URI that cannot be listed or a file that cannot be read; names the URI, never a secret."""
 
     def __init__(self, message: str, *, uri: str) -> None:
-        super().__init__(message)
-        self.uri = uri
+        from .storage.secrets import mask_secrets  # here, so that no StorageError anywhere can carry a secret
+
+        super().__init__(mask_secrets(message))
+        self.uri = mask_secrets(uri)
 
     def __reduce__(self) -> tuple[object, ...]:
         return (_rebuild_storage_error, (str(self), self.uri))

@@ -1,5 +1,3 @@
-pytest_plugins = ["tests.storage_servers"]
-
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -7,6 +5,8 @@ import pytest
 from PIL import Image
 
 import dagster_datachain as dc
+
+pytest_plugins = ["tests.storage_servers"]
 
 BREEDS = {
     "dogs/cocker_spaniel": "cocker_spaniel",

@@ -40,8 +40,9 @@ import time
 import urllib.error
 import urllib.request
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, ClassVar, Iterator
+from typing import IO, Any, ClassVar
 
 import fsspec
 import pytest

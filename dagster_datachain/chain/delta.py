@@ -20,8 +20,8 @@ from duckdb import col, fn, lit
 
 from ..errors import DataChainError
 from ..memory.catalog import VersionRecord, create_table, visible_at
-from ..memory.sql import ADDED, REMOVED, close_open_rows, column_path, count_rows, quote, table_exists
 from ..memory.schema import Schema, column_spec
+from ..memory.sql import ADDED, REMOVED, close_open_rows, column_path, count_rows, quote, table_exists
 from .expr import resolve_column
 
 
@@ -88,7 +88,8 @@ class DeltaPlan:
     def summary(self) -> str:
         """`Skipping 10,000 unchanged · processing 500 new`, plus changed and deleted counts when there are any."""
         parts = [f"Skipping {self.unchanged:,} unchanged", f"processing {self.new:,} new"]
-        parts += [f"{count:,} {what}" for count, what in ((self.changed, "changed"), (self.deleted, "deleted")) if count]
+        others = ((self.changed, "changed"), (self.deleted, "deleted"))
+        parts += [f"{count:,} {what}" for count, what in others if count]
         return " · ".join(parts)
 
 
@@ -202,7 +203,8 @@ def close_target_rows(con: duckdb.DuckDBPyConnection, table: str, keys: pa.Table
 
 def _close_rows(con: duckdb.DuckDBPyConnection, table: str, keys: pa.Table, targets: list[str], seq: int) -> int:
     """UPDATE with the keys joined from a registered Arrow table: no key value is written into SQL text."""
-    match = " AND ".join(f"k.{quote(n)} IS NOT DISTINCT FROM t.{t}" for n, t in zip(keys.column_names, targets))
+    pairs = zip(keys.column_names, targets, strict=True)
+    match = " AND ".join(f"k.{quote(n)} IS NOT DISTINCT FROM t.{t}" for n, t in pairs)
     sql = (f"UPDATE {quote(table)} AS t SET {REMOVED} = ? WHERE t.{REMOVED} IS NULL "
            f"AND EXISTS (SELECT 1 FROM _dc_close_keys AS k WHERE {match})")
     con.register("_dc_close_keys", keys)

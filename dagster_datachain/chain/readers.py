@@ -87,8 +87,8 @@ def read_storage(
     keyword storage options (`endpoint_url=`, `key=`, `secret=`, `token=`, `connection_string=`,
     `version_aware=True` to list every object version, ...): they stay in this process, never in Data Memory.
     Options given here replace those registered earlier for the same bucket. A store that stops answering
-    fails with a `StorageError` after the client's own timeouts and retries, which the options also set
-    (s3: `config_kwargs={"read_timeout": 5}`, gs: `requests_timeout=5`, az: `read_timeout=5, retry_total=2`).
+    fails with a `StorageError` within a few times `timeout=` (seconds per request, default 30, on every store;
+    the client's own settings such as s3 `config_kwargs={"read_timeout": 5}` win).
 
     Example:
         >>> chain = read_storage("images/**/*.jpg", type="image")

@@ -123,7 +123,7 @@ class FileSource(Source):
         self.text = f"{self.kind}:{stats}:{sorted(self.options.items())}"
 
     def relation(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
-        reader = {"csv": con.read_csv, "parquet": con.read_parquet, "json": con.read_json}[self.kind]
+        reader: Any = {"csv": con.read_csv, "parquet": con.read_parquet, "json": con.read_json}[self.kind]
         target: Any = self.paths if len(self.paths) > 1 else self.paths[0]
         return reader(target, **self.options)
 
@@ -191,7 +191,15 @@ class Filter(Step):
         self.text = f"filter({self.condition.text})"
 
     def apply(self, rel: duckdb.DuckDBPyRelation, schema: Schema, compiler: Compiler) -> duckdb.DuckDBPyRelation:
-        return rel.filter(self.condition.build(schema))
+        condition = self.condition.build(schema)
+        if not self.condition.is_window:
+            return rel.filter(condition)
+        # SQL evaluates window functions after WHERE: compute the condition as a column first
+        marked = rel.select(star(), condition.alias(_KEEP))
+        return marked.filter(col(_KEEP)).select(star(exclude=[_KEEP]))
+
+
+_KEEP = "_dc_keep"
 
 
 @dataclass(eq=False)
@@ -202,6 +210,9 @@ class Mutate(Step):
         self.text = "mutate(" + ", ".join(f"{k}={v.text}" for k, v in self.columns.items()) + ")"
 
     def apply(self, rel: duckdb.DuckDBPyRelation, schema: Schema, compiler: Compiler) -> duckdb.DuckDBPyRelation:
+        for name, expr in self.columns.items():
+            if expr.is_aggregate:
+                raise SchemaError(f"mutate: {name}={expr.text} is an aggregate; use it in group_by")
         new = [expr.build(schema).alias(name) for name, expr in self.columns.items()]
         replaced = [name for name in self.columns if name in schema]
         return rel.select(star(exclude=replaced), *new) if len(replaced) < len(schema) else rel.select(*new)
@@ -258,26 +269,30 @@ class GroupBy(Step):
     aggregates: dict[str, Expr]
 
     def __post_init__(self) -> None:
-        keys = [column_or_expr(k).text for k in self.partition_by]
+        keys = [f"{k.text}.label({k.label_name!r})" if k.label_name else k.text
+                for k in (column_or_expr(k) for k in self.partition_by)]
         self.text = f"group_by({keys}, " + ", ".join(f"{k}={v.text}" for k, v in self.aggregates.items()) + ")"
 
     def apply(self, rel: duckdb.DuckDBPyRelation, schema: Schema, compiler: Compiler) -> duckdb.DuckDBPyRelation:
-        for name, expr in self.aggregates.items():
-            if not expr.is_aggregate:
-                raise SchemaError(f"group_by: {name}={expr.text} is not an aggregate (use func.count, func.sum, ...)")
-        keys = [column_or_expr(k).build(schema).alias(_key_name(k)) for k in self.partition_by]
+        keys = [expr.build(schema).alias(name) for name, expr in group_keys(self.partition_by)]
         aggregates = [e.build(schema).alias(n) for n, e in self.aggregates.items()]
-        if not keys:
-            return rel.aggregate(aggregates)
-        return rel.group_by(*keys).agg(*aggregates)
+        try:
+            return rel.group_by(*keys).agg(*aggregates) if keys else rel.aggregate(aggregates)
+        except duckdb.BinderException:
+            for name, expr in self.aggregates.items():
+                if not expr.is_aggregate:
+                    raise SchemaError(f"group_by: {name}={expr.text} is not an aggregate (use func.count, "
+                                      "func.sum, ...) nor a function of the partition_by keys") from None
+            raise
 
 
-def _key_name(key: str | Expr) -> str:
-    if isinstance(key, str):
-        return key
-    if isinstance(key, C):
-        return key.name
-    raise SchemaError(f"partition_by takes column names, not {key.text}")
+def group_keys(partition_by: Sequence[str | Expr]) -> list[tuple[str, Expr]]:
+    """`group_by` keys as (name, expression), as DataChain orders and names them: columns first (by their
+    names), then expressions, named by `.label()` or else `gr_0`, `gr_1`..."""
+    columns = [k for k in partition_by if isinstance(k, str) or (isinstance(k, C) and k.label_name is None)]
+    exprs = [column_or_expr(k) for k in partition_by if not any(k is c for c in columns)]
+    named = [(k if isinstance(k, str) else k.name, column_or_expr(k)) for k in columns]
+    return named + [(e.label_name or f"gr_{i}", e) for i, e in enumerate(exprs)]
 
 
 @dataclass(eq=False)

@@ -59,9 +59,9 @@ def build_knowledge_base(
         writers = page_writers(con, graph)
         # a page appearing or going can change links and joins anywhere: then everything is rewritten
         full = datasets is None or set(writers) != existing
-        wanted = set(writers) if full else graph.affected(datasets)
+        wanted = set(writers) if full or datasets is None else graph.affected(datasets)
         texts = {page: writers[page]() for page in sorted(wanted)}
-    written = [page for page, text in texts.items() if _write(root, page, redact(text, graph.buckets))]
+    written = [page for page, text in texts.items() if _write(root, page, redact(text))]
     removed = sorted(existing - set(writers))
     for page in removed:
         inside(root, page).unlink(missing_ok=True)  # a concurrent build may have removed it

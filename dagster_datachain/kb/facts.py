@@ -9,7 +9,7 @@ import duckdb
 
 from ..chain.output import flat_columns
 from ..memory.catalog import ListingRecord, VersionRecord, version_rows
-from ..memory.changes import quote_identifier
+from ..memory.sql import quote
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ def bucket_stats(con: duckdb.DuckDBPyConnection, listings: list[ListingRecord], 
     if not listings:
         return BucketStats(0, 0, [], [])
     files = " UNION ".join(
-        f"SELECT file.path AS path, file.size AS size FROM {quote_identifier(listing.table_name)} WHERE file.is_latest"
+        f"SELECT file.path AS path, file.size AS size FROM {quote(listing.table_name)} WHERE file.is_latest"
         for listing in listings
     )
     totals = con.sql(f"WITH f AS ({files}) SELECT count(*), coalesce(sum(size), 0) FROM f").fetchall()[0]

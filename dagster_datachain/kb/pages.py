@@ -9,8 +9,8 @@ from functools import partial
 
 import duckdb
 
-from ..memory.schema import Schema, TypeSpec
 from ..memory.changes import count_changes
+from ..memory.schema import Schema, TypeSpec
 from .facts import BucketStats, bucket_stats, preview
 from .graph import INDEX, Bucket, Dataset, KnowledgeGraph
 from .render import render
@@ -88,7 +88,7 @@ def dataset_page(con: duckdb.DuckDBPyConnection, graph: KnowledgeGraph, dataset:
         versions=list(zip(dataset.versions, changes, strict=True))[::-1],
         joins=joins,
         preview_columns=list(rows),
-        preview_rows=list(zip(*rows.values())),
+        preview_rows=list(zip(*rows.values(), strict=True)),
     )
 
 

@@ -8,11 +8,10 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import DataChainError
-from ..storage.filesystem import redact as redact_options
+from ..storage.secrets import mask_secrets
 
 _USERINFO = re.compile(r"(?<=://)[^/\s@\]|]+@")
 _QUERY = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s?#|\])>`'\"]*)[?#][^\s|\])>`'\"]*")
@@ -27,12 +26,10 @@ def scrub_uri(uri: str) -> str:
     return _QUERY.sub(r"\1", _USERINFO.sub("", uri))
 
 
-def redact(text: str, sources: Iterable[str] = ()) -> str:
-    """`text` without URI credentials, URL query strings, `secret=...` values or the storage options (keys,
-    tokens) registered in this process for any of `sources`."""
-    for source in sources:
-        text = redact_options(text, source)
-    return _ASSIGNMENT.sub(rf"\1\2{MASK}", scrub_uri(text))
+def redact(text: str) -> str:
+    """`text` without URI credentials, URL query strings, `secret=...` values or the secret storage options (keys,
+    tokens) registered in this process."""
+    return _ASSIGNMENT.sub(rf"\1\2{MASK}", scrub_uri(mask_secrets(text)))
 
 
 def safe_stem(name: str) -> str:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import datetime, timezone
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -190,7 +190,7 @@ def commit_version(
         seq=seq,
         dataset_schema=schema,
         row_count=row_count,
-        created_at=datetime.now(timezone.utc),
+        created_at=datetime.now(UTC),
         code_hash=code_hash,
         chain_hash=chain_hash,
         lineage=lineage or [],

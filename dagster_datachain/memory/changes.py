@@ -14,8 +14,9 @@ from typing import NamedTuple
 
 import duckdb
 
-from .catalog import ADDED, REMOVED, VersionRecord
+from .catalog import VersionRecord
 from .schema import Schema
+from .sql import ADDED, REMOVED, quote
 
 
 class ChangeCounts(NamedTuple):
@@ -87,15 +88,11 @@ def _rows(record: VersionRecord, seq: str, key: str | None, *, unless: tuple[Ver
     where = _visible(seq)
     if unless is not None and unless[0].table_name == record.table_name:
         where += f" AND NOT ({_visible(unless[1])})"
-    columns = ", ".join(quote_identifier(c) for c in record.dataset_schema)
-    k = f"row(r.{quote_identifier(key)}.source, r.{quote_identifier(key)}.path)" if key else "NULL"
-    rows = f"(SELECT {columns} FROM {quote_identifier(record.table_name)} WHERE {where}) r"
+    columns = ", ".join(quote(c) for c in record.dataset_schema)
+    k = f"row(r.{quote(key)}.source, r.{quote(key)}.path)" if key else "NULL"
+    rows = f"(SELECT {columns} FROM {quote(record.table_name)} WHERE {where}) r"
     return f"SELECT DISTINCT {k} AS k FROM {rows}" if keys_only else f"SELECT {k} AS k, to_json(r) AS v FROM {rows}"
 
 
 def _visible(seq: str) -> str:
     return f"{ADDED} <= {seq} AND ({REMOVED} IS NULL OR {REMOVED} > {seq})"
-
-
-def quote_identifier(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'

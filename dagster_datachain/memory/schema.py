@@ -262,7 +262,7 @@ def _model_class(spec: TypeSpec) -> type[BaseModel]:
         name: (python_type(field_spec), Field(default=None, description=field_spec.description))
         for name, field_spec in spec.fields.items()
     }
-    return create_model(spec.name or "Record", **fields)  # type: ignore[call-overload,no-any-return]
+    return create_model(spec.name or "Record", **fields)
 
 
 class ValueBuilder:

@@ -317,7 +317,10 @@ _probes: dict[tuple[int, int, int], int] = {}  # (pid, device, inode) -> descrip
 def _locked_elsewhere(path: Path) -> bool:
     """True while another process holds DuckDB's lock on `path`: a cheap F_GETLK query that takes no lock
     (a failed `duckdb.connect` costs ~10 ms of CPU). The descriptor stays open: closing one would drop this
-    process's own DuckDB locks on the file."""
+    process's own DuckDB locks on the file. Elsewhere than Linux (another struct layout) it answers False,
+    and callers simply try to connect."""
+    if not sys.platform.startswith("linux"):
+        return False
     try:
         stat = os.stat(path)
     except OSError:

@@ -14,7 +14,8 @@ from typing import IO, Any, ClassVar, Literal
 from pydantic import BaseModel, Field, PrivateAttr
 
 from ..errors import StorageError
-from .filesystem import filesystem_for, parse_uri, storage_error
+from .filesystem import filesystem_for, parse_source, storage_error
+from .paths import check_relative
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -39,6 +40,7 @@ class File(BaseModel):
     _hidden_fields: ClassVar[list[str]] = ["source", "version", "etag", "is_latest", "last_modified", "location"]
     _schema_display: ClassVar[str] = "File@v1"
     _prefetched: bytes | None = PrivateAttr(default=None)
+    _prefetch_failure: StorageError | None = PrivateAttr(default=None)
     _use_cache: bool = PrivateAttr(default=False)
 
     # ----------------------------------------------------------------- locating
@@ -54,7 +56,7 @@ class File(BaseModel):
 
     def get_fs_path(self) -> str:
         """The path fsspec uses for this file."""
-        return parse_uri(self.source + "/").fs_path(self._safe_path())
+        return parse_source(self.source).fs_path(self._safe_path())
 
     @property
     def is_local(self) -> bool:
@@ -62,10 +64,7 @@ class File(BaseModel):
         return self.source.startswith("file://")
 
     def _safe_path(self) -> str:
-        parts = self.path.split("/")
-        if self.path.startswith("/") or ".." in parts or "\\" in self.path:
-            raise StorageError(f"file path {self.path!r} leaves its source {self.source}", uri=self.source)
-        return self.path
+        return check_relative(self.path, self.source)
 
     # ----------------------------------------------------------------- reading
 
@@ -73,11 +72,13 @@ class File(BaseModel):
         """The file's whole content as bytes."""
         if self._prefetched is not None:
             return self._prefetched
+        if self._prefetch_failure is not None:  # the store already failed this read: not another wait for it
+            raise self._prefetch_failure
         if self._use_cache and not self.is_local:
             return Path(self.get_local_path()).read_bytes()
         try:
             with self.open() as handle:
-                return handle.read()  # type: ignore[no-any-return]
+                return handle.read()
         except Exception as exc:  # whatever the client library raises, at the network boundary
             raise storage_error("read", self.get_uri(), exc) from exc
 
@@ -96,12 +97,20 @@ class File(BaseModel):
             data = io.BytesIO(self._prefetched)
             yield io.TextIOWrapper(data) if mode == "r" else data
             return
+        if self.is_local:  # the operating system's open: fsspec's layers cost more than a small file's read
+            try:
+                handle: IO[Any] = open(self.get_fs_path(), mode)  # noqa: SIM115 - closed by the with below
+            except OSError as exc:
+                raise storage_error("open", self.get_uri(), exc) from exc
+            with handle:
+                yield handle
+            return
         fs = filesystem_for(self.source)
         path = self.get_fs_path()
         # the listed version is read when the filesystem lists versions (`version_aware=True`), else the latest
         pinned = {}
         if self.version and getattr(fs, "version_aware", False):
-            if parse_uri(self.source + "/").protocol == "gs":
+            if parse_source(self.source).protocol == "gs":
                 path = f"{path}#{self.version}"  # gcsfs reads a generation named in the path (not generation=)
             else:
                 pinned["version_id"] = self.version  # s3fs, adlfs
@@ -131,12 +140,18 @@ class File(BaseModel):
     # ----------------------------------------------------------------- prefetch support
 
     def prefetch(self) -> None:
-        """Read the content now and keep it in memory for the next read (used by `settings(prefetch=...)`)."""
-        self._prefetched = self.read_bytes()
+        """Read the content now and keep it in memory for the next read (used by `settings(prefetch=...)`); a
+        StorageError is kept too, and the next read raises it."""
+        try:
+            self._prefetched = self.read_bytes()
+        except StorageError as exc:
+            self._prefetch_failure = exc
+            raise
 
     def release(self) -> None:
-        """Drop prefetched content."""
+        """Drop prefetched content (or failure)."""
         self._prefetched = None
+        self._prefetch_failure = None
 
     def use_cache(self, enabled: bool = True) -> None:
         """Read through the local content-addressed cache (`settings(cache=True)`)."""

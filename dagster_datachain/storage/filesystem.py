@@ -2,11 +2,13 @@
 failures -> `StorageError`s that name the URI.
 
 Credentials (storage options) live only in this process (`register_storage_options`): they are never stored in
-Data Memory, and `storage_error` scrubs them out of error messages.
+Data Memory, and every `StorageError` masks them (`secrets.mask_secrets`). Credentials inside a URI
+(`s3://KEY:SECRET@bucket`) are refused: they would end up in Data Memory as part of the source.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -18,14 +20,19 @@ from typing import Any
 import fsspec
 
 from ..errors import StorageError
+from .secrets import has_credentials, remember_secrets
 
 _GLOB_CHARS = re.compile(r"[*?\[{]")
 # URI scheme -> the canonical scheme sources are stored under (one listing for az:// and abfs://)
 _CLOUD_PROTOCOLS = {"s3": "s3", "gs": "gs", "gcs": "gs", "az": "az", "abfs": "az", "abfss": "az", "memory": "memory"}
-_PACKAGES = {"s3": "s3fs", "gs": "gcsfs", "az": "adlfs"}
+_PACKAGES = {"s3": ("s3fs", "s3"), "gs": ("gcsfs", "gcs"), "az": ("adlfs", "azure")}
+"""The client package each cloud protocol needs, and the extra of this package that installs it."""
 _ANONYMOUS: dict[str, dict[str, Any]] = {"s3": {"anon": True}, "gs": {"token": "anon"}, "az": {"anon": True}}
-_SECRET_OPTION = re.compile(r"key|secret|token|password|credential|connection_string|sas|signature", re.IGNORECASE)
-_MIN_SECRET_LENGTH = 8  # shorter values ("anon", "true") are not secrets and would garble messages
+
+DEFAULT_TIMEOUT = 30.0
+"""Seconds a storage request may go unanswered before it fails (the storage option `timeout=`)."""
+ATTEMPTS = 2
+"""Tries of a request that timed out, across all of a client's retry layers."""
 
 _options_lock = threading.Lock()
 _storage_options: dict[str, dict[str, Any]] = {}
@@ -77,8 +84,18 @@ def parse_uri(uri: str | os.PathLike[str]) -> StorageURI:
     bucket, _, key = rest.partition("/")
     if not bucket:
         raise StorageError(f"no bucket in storage URI {text}", uri=text)
+    if has_credentials(f"{scheme}://{bucket}/"):
+        raise StorageError(f"credentials in the storage URI {text} are not used: pass them as storage options "
+                           "(key=, secret=, token=, account_key=) or through the environment", uri=text)
     prefix, glob = _split_glob(key)
     return StorageURI(protocol, f"{protocol}://{bucket}", prefix, glob)
+
+
+@functools.lru_cache(maxsize=1024)
+def parse_source(source: str) -> StorageURI:
+    """`parse_uri` of a listed source (`s3://bucket`, `file:///dir`), remembered: every File read asks for it, and
+    a local source would otherwise resolve its folder on disk for each file."""
+    return parse_uri(source + "/")
 
 
 def _parse_local(path: str) -> StorageURI:
@@ -174,6 +191,7 @@ def register_storage_options(source: str, options: dict[str, Any]) -> None:
         >>> register_storage_options("s3://", {"endpoint_url": "http://127.0.0.1:9000"})
     """
     key = _options_key(source)
+    remember_secrets(options)
     with _options_lock:
         _storage_options[key] = dict(options)
 
@@ -195,18 +213,59 @@ def filesystem_for(source: str) -> fsspec.AbstractFileSystem:
 
     fsspec keeps one instance per protocol and options, and drops its instances in a forked process.
     """
-    protocol = parse_uri(source + "/").protocol
+    protocol = parse_source(source).protocol
     options = storage_options_for(source)
     try:
-        return fsspec.filesystem(protocol, **options)
+        fs = fsspec.filesystem(protocol, **client_kwargs(protocol, options))
     except ImportError as exc:
         raise StorageError(
-            f"reading {protocol}:// needs the '{_PACKAGES.get(protocol, protocol)}' package: "
-            f"pip install {_PACKAGES.get(protocol, protocol)}",
+            f"reading {protocol}:// needs the '{_PACKAGES[protocol][0]}' package: "
+            f"pip install 'dagster_datachain[{_PACKAGES[protocol][1]}]'"
+            if protocol in _PACKAGES else f"reading {protocol}:// needs a package that is not installed: {exc}",
             uri=source,
         ) from exc
     except (TypeError, ValueError) as exc:
         raise storage_error("connect to", source, exc) from exc
+    _bound_retries(fs, protocol)
+    return fs
+
+
+def storage_timeout(source: str) -> float:
+    """The `timeout=` storage option of a source (seconds), else DEFAULT_TIMEOUT."""
+    return float(storage_options_for(source).get("timeout", DEFAULT_TIMEOUT))
+
+
+def client_kwargs(protocol: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The fsspec kwargs for storage options: `timeout=` becomes each client's own connect and read timeouts, and
+    retries are bounded, so that a store that stops answering fails within about ATTEMPTS x timeout.
+
+    Timeouts and retries the options set themselves (`config_kwargs`, `requests_timeout`, `read_timeout`, ...)
+    are kept.
+
+    Example:
+        >>> client_kwargs("gs", {"timeout": 5, "token": "anon"})
+        {'token': 'anon', 'requests_timeout': 5.0}
+    """
+    kwargs = dict(options)
+    timeout = float(kwargs.pop("timeout", DEFAULT_TIMEOUT))
+    if protocol == "s3":
+        config = {"connect_timeout": timeout, "read_timeout": timeout,
+                  "retries": {"total_max_attempts": ATTEMPTS, "mode": "standard"}}
+        kwargs["config_kwargs"] = {**config, **kwargs.get("config_kwargs", {})}
+    elif protocol == "gs":  # gcsfs does not retry a request that timed out
+        kwargs.setdefault("requests_timeout", timeout)
+    elif protocol == "az":
+        kwargs.setdefault("connection_timeout", timeout)
+        kwargs.setdefault("read_timeout", timeout)
+    return kwargs
+
+
+def _bound_retries(fs: fsspec.AbstractFileSystem, protocol: str) -> None:
+    """Retry loops the clients keep outside their settings, which would multiply the timeouts above."""
+    if protocol == "s3":
+        fs.retries = 1  # s3fs retries timeouts 5 times on top of botocore's own attempts
+    elif protocol == "az" and hasattr(fs, "_timeout_kwargs"):  # adlfs's per-call options, given to every transfer
+        fs._timeout_kwargs.setdefault("retry_total", fs.storage_options.get("retry_total", ATTEMPTS - 1))
 
 
 # ----------------------------------------------------------------------------- failures
@@ -236,8 +295,7 @@ def storage_error(action: str, uri: str, exc: BaseException) -> StorageError:
         return exc
     lines = str(exc).strip().splitlines()  # Azure appends request ids and the XML answer on further lines
     detail = lines[0][:300] if lines else type(exc).__name__
-    message = f"cannot {action} {uri}: {_failure_kind(exc)} ({type(exc).__name__}: {detail})"
-    return StorageError(redact(message, uri), uri=uri)
+    return StorageError(f"cannot {action} {uri}: {_failure_kind(exc)} ({type(exc).__name__}: {detail})", uri=uri)
 
 
 def _failure_kind(exc: BaseException) -> str:
@@ -260,21 +318,3 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
         seen.add(id(current))
         yield current
         current = current.__cause__ or current.__context__
-
-
-def redact(text: str, source: str) -> str:
-    """`text` with every secret option registered for `source` (keys, tokens, connection strings) masked."""
-    for secret in _secrets(storage_options_for(source)):
-        text = text.replace(secret, "***")
-    return text
-
-
-def _secrets(options: dict[str, Any]) -> Iterator[str]:
-    for name, value in options.items():
-        if isinstance(value, dict):
-            yield from _secrets(value)
-        elif isinstance(value, str) and _SECRET_OPTION.search(name) and len(value) >= _MIN_SECRET_LENGTH:
-            yield value
-            # connection strings: also each secret part on its own (AccountKey=..., SharedAccessSignature=...)
-            parts = (part.partition("=") for part in value.split(";"))
-            yield from (v for k, _, v in parts if _SECRET_OPTION.search(k) and len(v) >= _MIN_SECRET_LENGTH)

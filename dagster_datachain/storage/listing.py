@@ -20,9 +20,11 @@ import fsspec
 from fsspec.asyn import sync
 
 from .file import EPOCH
-from .filesystem import StorageURI, filesystem_for, storage_error
+from .filesystem import ATTEMPTS, StorageURI, filesystem_for, storage_error, storage_timeout
+from .secrets import MaskSecrets
 
 logger = logging.getLogger(__name__)
+logger.addFilter(MaskSecrets())  # locations are logged: no secret may ride along
 
 FILE_COLUMNS = ("source", "path", "size", "version", "etag", "is_latest", "last_modified", "location")
 LISTING_PAGE_SIZE = 1000
@@ -129,7 +131,9 @@ def _entry_pages(fs: fsspec.AbstractFileSystem, uri: StorageURI, page_size: int)
     root = uri.fs_path(uri.prefix).rstrip("/")
     versions = bool(getattr(fs, "version_aware", False))
     flat = _FLAT_PAGES.get(uri.protocol)
-    pages = _drive(fs, flat(fs, root, versions, page_size)) if flat else _walk_pages(fs, root)
+    # a page is one request: it fails within the client's own timeouts, and a deadline bounds it whatever they are
+    deadline = (ATTEMPTS + 1) * storage_timeout(uri.source)
+    pages = _drive(fs, flat(fs, root, versions, page_size), deadline) if flat else _walk_pages(fs, root)
     found = False
     for page in pages:
         found = found or bool(page)
@@ -149,17 +153,25 @@ def _walk_pages(fs: fsspec.AbstractFileSystem, root: str) -> Iterator[Entries]:
         yield list(files.values())
 
 
-def _drive(fs: Any, pages: AsyncIterator[Entries]) -> Iterator[Entries]:
-    """Pull an async iterator of pages on the filesystem's event loop, one page per round trip."""
+def _drive(fs: Any, pages: AsyncIterator[Entries], deadline: float) -> Iterator[Entries]:
+    """Pull an async iterator of pages on the filesystem's event loop, one page per round trip, each within
+    `deadline` seconds (else FSTimeoutError)."""
 
     async def next_page() -> Entries | None:
         return await anext(pages, None)
 
+    waiting = False
     try:
-        while (page := sync(fs.loop, next_page)) is not None:
+        while True:
+            waiting = True
+            page = sync(fs.loop, next_page, timeout=deadline)
+            waiting = False
+            if page is None:
+                return
             yield page
     finally:
-        sync(fs.loop, pages.aclose)  # type: ignore[attr-defined]
+        if not waiting:  # a failed page ended the generator; one past its deadline ends by the client's timeouts
+            sync(fs.loop, pages.aclose)  # type: ignore[attr-defined]
 
 
 def _split(root: str) -> tuple[str, str]:
@@ -198,10 +210,7 @@ async def _azure_pages(fs: Any, root: str, versions: bool, page_size: int) -> As
     """adlfs: the container's list_blobs pages, entries shaped by adlfs."""
     container, prefix = _split(root)
     include = ["metadata", "versions"] if versions else ["metadata"]
-    # adlfs applies its timeouts to transfers only; listings get them too, and `retry_total` if given
-    per_call = dict(getattr(fs, "_timeout_kwargs", {}))
-    if "retry_total" in fs.storage_options:
-        per_call["retry_total"] = fs.storage_options["retry_total"]
+    per_call = dict(getattr(fs, "_timeout_kwargs", {}))  # adlfs applies these to transfers only; listings too
     async with fs.service_client.get_container_client(container) as client:
         blobs = client.list_blobs(name_starts_with=prefix or None, include=include, results_per_page=page_size,
                                   **per_call)

@@ -6,15 +6,13 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
-from tqdm.auto import tqdm
 from duckdb import col
 
 from ..errors import UDFError
@@ -127,7 +125,7 @@ class _Job:
         rows = self.read(unit, unit + 1)
         if column is None or rows.num_rows == 0:
             return f"#{unit}"
-        return str(pc.struct_field(rows.column(column), "path")[0].as_py())
+        return str(_field(rows.column(column), "path")[0].as_py())
 
     def prepare_worker(self, mark: Callable[[int], None]) -> None:
         """In a forked worker: record units in flight with `mark`, and let the parent's locks go with it."""
@@ -247,7 +245,7 @@ class _BatchRunner:
         except UDFError as exc:
             if not self.skip:
                 return BatchResult(self._table(batch, spans, []), 0, [], [], exc)
-            errors = [self._skipped(exc, unit, lab) for unit, lab in zip(units, labels)]
+            errors = [self._skipped(exc, unit, lab) for unit, lab in zip(units, labels, strict=True)]
             return BatchResult(self._table(batch, spans, []), len(spans), [], errors)
         return BatchResult(self._table(batch, spans, done), len(spans), _keys(keys, units, spans, done), [])
 
@@ -255,7 +253,8 @@ class _BatchRunner:
         """The function's arguments for each span to compute, in order (remote files prefetched for rows)."""
         if self.udf.kind == "agg":  # one call per group, each argument a list of the group's values
             for i, j in spans:
-                yield tuple([convert(v) for v in values[i:j]] for values, convert in zip(raw, self.converters))
+                pairs = zip(raw, self.converters, strict=True)
+                yield tuple([convert(v) for v in values[i:j]] for values, convert in pairs)
             return
         rows = [i for i, _ in spans]
         columns = [[convert(values[i]) for i in rows] for values, convert in zip(raw, self.converters, strict=True)]
@@ -302,19 +301,19 @@ class _BatchRunner:
 
     def _labels(self, batch: pa.Table) -> list[str]:
         if self.label_column is not None:
-            return [str(p) for p in pc.struct_field(batch.column(self.label_column), "path").to_pylist()]
+            return [str(p) for p in _field(batch.column(self.label_column), "path").to_pylist()]
         return [f"#{u}" for u in batch.column(UNIT).to_pylist()]
 
     def _prefetched(self, columns: list[list[Any]], labels: list[str]) -> Iterator[tuple[tuple[Any, ...], str]]:
         """Yield each row's arguments; with prefetch, remote files of the next rows are read on threads meanwhile."""
-        rows = list(zip(*columns)) if columns else [()] * len(labels)
+        rows = list(zip(*columns, strict=True)) if columns else [()] * len(labels)
         remote = [[v for v in row if isinstance(v, File) and not v.is_local] for row in rows]
         if self.cache:
             for files in remote:
                 for file in files:
                     file.use_cache()
         if self.pool is None or not any(remote):
-            yield from zip(rows, labels)
+            yield from zip(rows, labels, strict=True)
             return
         pending: dict[int, list[Future[None]]] = {}
         for i in range(min(self.prefetch, len(rows))):
@@ -342,8 +341,15 @@ def _column(batch: pa.Table, column: str) -> pa.ChunkedArray:
     head, *rest = column.split(".")
     array = batch.column(head)
     for part in rest:
-        array = pc.struct_field(array, part)
+        array = _field(array, part)
     return array
+
+
+def _field(array: pa.Array | pa.ChunkedArray, name: str) -> pa.Array | pa.ChunkedArray:
+    """One field of a struct column (pyarrow.compute loads on first use, not with the package)."""
+    import pyarrow.compute as pc
+
+    return pc.struct_field(array, name)
 
 
 def _groups(units: list[int]) -> Iterator[tuple[int, int]]:
@@ -368,7 +374,11 @@ class Progress:
         self.label, self.total, self.done, self.unit, self.every = label, total, done, unit, every
         self.started = self.last = time.monotonic()
         self.first = done
-        self.bar = tqdm(total=total, initial=done, desc=label, unit=f" {unit}", leave=False) if _on_tty() else None
+        self.bar = None
+        if _on_tty():
+            from tqdm.auto import tqdm  # only a terminal shows a bar
+
+            self.bar = tqdm(total=total, initial=done, desc=label, unit=f" {unit}", leave=False)
 
     def advance(self, count: int) -> None:
         self.done += count

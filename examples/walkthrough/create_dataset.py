@@ -1,5 +1,6 @@
-from PIL import Image
 import io
+
+from PIL import Image
 from pydantic import BaseModel
 
 import dagster_datachain as dc

@@ -49,8 +49,8 @@ def test_console_scripts_are_installed():
     assert "usage: dagster-datachain" in ok("--help")
 
 
-COMMANDS = [["ls"], ["du"], ["cp"], ["datasets"], ["show"], ["schema"], ["rm"], ["diff"], ["query"], ["kb", "build"],
-            ["skill", "install"], ["skill", "list"], ["skill", "uninstall"], ["gc"]]
+COMMANDS = [["ls"], ["du"], ["cp"], ["datasets"], ["show"], ["schema"], ["rm"], ["diff"], ["query"], ["run"],
+            ["kb", "build"], ["skill", "install"], ["skill", "list"], ["skill", "uninstall"], ["gc"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
@@ -145,15 +145,15 @@ def test_query_filters_without_code(pets):
     assert "unknown column 'info.depth'" in fails("query", "pets_images", "--where", "info.depth > 3")
 
 
-def test_query_runs_a_script_against_the_data_memory(pets, tmp_path):
+def test_run_runs_a_script_against_the_data_memory(pets, tmp_path):
     script = tmp_path / "stage.py"
     script.write_text("import sys\nimport dagster_datachain as dc\n\n"
                       "dc.read_dataset('numbers').filter(dc.C('n') > int(sys.argv[1])).save('big_numbers')\n"
                       "print('saved', dc.read_dataset('big_numbers').to_values('n'))\n")
-    assert ok("query", str(script), "--", "1").strip() == "saved [2, 3]"
+    assert ok("run", str(script), "--", "1").strip() == "saved [2, 3]"
     assert "big_numbers" in ok("datasets")
     script.write_text("raise ValueError('my bug')\n")
-    result = run("query", str(script))
+    result = run("run", str(script))
     assert result.returncode == 1 and "ValueError: my bug" in result.stderr  # the user's bug keeps its traceback
 
 
@@ -185,7 +185,10 @@ def test_skill_install_list_uninstall(tmp_path):
 def test_gc_and_the_root_option(pets, tmp_path):
     assert ok("gc", "--older-than", "24").strip() == "Removed 0 checkpoint(s) and 0 orphan table(s)"
     other = tmp_path / "other-memory"
-    assert ok("--root", str(other), "datasets").strip() == "NAME  LATEST  ROWS  UPDATED  VERSIONS"
+    assert fails("--root", str(other), "datasets") == (
+        f"dagster-datachain: error: no Data Memory at {other} (--root); nothing was created: save a dataset first, "
+        "or point --root or $DATACHAIN_ROOT_DIR at a Data Memory")
+    assert not other.exists()
     assert "pets_images" in ok("--root", os.environ["DATACHAIN_ROOT_DIR"], "datasets", env={"DATACHAIN_ROOT_DIR": ""})
 
 

@@ -32,6 +32,7 @@ import json, sys, time
 from pathlib import Path
 import dagster_datachain as dc
 root, index, go = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
+dc.read_values(n=[0], memory=dc.Memory(f"{root}-warm{index}", linger=0)).save("warm")  # lazy imports done
 memory = dc.Memory(root, lock_timeout=10)
 Path(root, f"ready{index}").touch()
 while not go.exists():
@@ -74,7 +75,7 @@ def test_a_polling_reader_does_not_starve_writers(tmp_path):
             if process.poll() is None:
                 process.kill()
         polls, _ = reader.communicate(timeout=30)
-    for process, (out, err) in zip(writers, results, strict=True):
+    for process, (_out, err) in zip(writers, results, strict=True):
         assert process.returncode == 0, err
     durations = [json.loads(out) for out, _ in results]
     # each save waits its turn behind the others (~0.1 s each on an idle machine), never behind the reader

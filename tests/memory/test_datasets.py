@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from PIL import Image
@@ -228,10 +228,10 @@ def get_info(file: dc.File) -> ImageInfo:
 
 
 def test_version_records_schema_rows_time_code_and_lineage(images, memory):
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     dc.read_storage(f"{images.root}/**/*.jpg").map(info=get_info).save("pets_images")
     dc.read_dataset("pets_images").filter(C("info.width") > 100).save("wide_pets")
-    finished = datetime.now(timezone.utc)
+    finished = datetime.now(UTC)
 
     (pets,) = versions(memory, "pets_images")
     assert list(pets.dataset_schema) == ["file", "info"]

@@ -6,7 +6,7 @@ import io
 import logging
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from PIL import Image
@@ -56,7 +56,7 @@ def test_map_model_over_image_files(images):
 
 
 def test_map_scalar_str_datetime_and_vector(memory):
-    start = datetime(2024, 5, 1, 8, 30, tzinfo=timezone.utc)
+    start = datetime(2024, 5, 1, 8, 30, tzinfo=UTC)
 
     def square(n: int) -> int:
         return n * n
