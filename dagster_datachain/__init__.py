@@ -16,6 +16,8 @@ from . import console
 from .chain import func
 from .chain.chain import DataChain
 from .chain.expr import C, Expr
+from .chain.expr import C as Column
+from .chain.export import ArrowRow
 from .chain.maintenance import GCReport, gc
 from .chain.readers import (
     DatasetInfo,
@@ -27,25 +29,35 @@ from .chain.readers import (
     read_json,
     read_pandas,
     read_parquet,
+    read_records,
     read_storage,
     read_values,
 )
 from .errors import (
     ColumnNotFoundError,
+    DataChainColumnError,
     DataChainError,
+    DataChainParamsError,
     DataMemoryLockedError,
+    DatasetInvalidVersionError,
+    DatasetMergeError,
     DatasetNotFoundError,
     DatasetVersionExistsError,
     DatasetVersionNotFoundError,
     InvalidDatasetNameError,
     SchemaError,
+    SetupError,
+    SignalResolvingError,
     StorageError,
     UDFError,
+    UdfSignatureError,
 )
 from .kb import build_knowledge_base
 from .memory.store import Memory
 from .storage.file import File, ImageFile, TextFile
 from .storage.filesystem import register_storage_options
+from .udf.classes import AbstractUDF, Aggregator, BatchMapper, Generator, Mapper
+from .udf.model import DataModel, is_chain_type
 
 console.install()
 
@@ -87,8 +99,25 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
+    "AbstractUDF",
+    "Aggregator",
+    "ArrowRow",
+    "BatchMapper",
     "BucketComponent",
     "C",
+    "Column",
+    "DataChainColumnError",
+    "DataChainParamsError",
+    "DataModel",
+    "DatasetInvalidVersionError",
+    "DatasetMergeError",
+    "Generator",
+    "Mapper",
+    "SetupError",
+    "SignalResolvingError",
+    "UdfSignatureError",
+    "is_chain_type",
+    "read_records",
     "DataMemory",
     "DatasetComponent",
     "DatasetIOManager",

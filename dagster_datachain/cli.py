@@ -324,7 +324,7 @@ def _schema(args: argparse.Namespace, memory: Memory) -> None:
 
 def _rm(args: argparse.Namespace, memory: Memory) -> None:
     with _reported_here(delete_dataset):
-        deleted = delete_dataset(args.dataset, memory=memory)
+        deleted = delete_dataset(args.dataset, force="@" not in args.dataset, memory=memory)
     print(f"Deleted {deleted} version(s) of {split_reference(args.dataset)[0]}")
 
 

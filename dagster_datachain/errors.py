@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 
 class DataChainError(Exception):
     """Base of every error this package raises on purpose."""
@@ -35,22 +37,38 @@ class SchemaError(DataChainError, TypeError):
 
 
 class UDFError(DataChainError):
-    """User code raised, or returned a value that does not match its declared type.
+    """A UDF returned a value that does not match its declared type, or its worker died.
 
-    Carries the UDF name and the input row (its file path where there is one).
+    Carries the UDF name and the input row (its file path where there is one). An exception raised by user code
+    travels inside one (`user_error`) through the runner, and reaches the caller as itself, as in DataChain,
+    with this error's message (UDF and input row) added as a note: see `user_facing()`.
     """
 
-    def __init__(self, message: str, *, udf: str, row: str | None = None) -> None:
+    def __init__(self, message: str, *, udf: str, row: str | None = None,
+                 user_error: BaseException | None = None) -> None:
         super().__init__(message)
         self.udf = udf
         self.row = row
+        self.user_error = user_error
+
+    def user_facing(self) -> BaseException:
+        """The exception the caller sees: the user's own exception with our message as a note, else this one."""
+        if self.user_error is None:
+            return self
+        self.user_error.add_note(str(self))
+        return self.user_error
 
     def __reduce__(self) -> tuple[object, ...]:  # crosses process boundaries from parallel workers
-        return (_rebuild_udf_error, (str(self), self.udf, self.row))
+        user_error = self.user_error
+        try:
+            pickle.loads(pickle.dumps(user_error))
+        except Exception:  # noqa: BLE001 - the user's exception cannot cross processes: our message still does
+            user_error = None
+        return (_rebuild_udf_error, (str(self), self.udf, self.row, user_error))
 
 
-def _rebuild_udf_error(message: str, udf: str, row: str | None) -> UDFError:
-    return UDFError(message, udf=udf, row=row)
+def _rebuild_udf_error(message: str, udf: str, row: str | None, user_error: BaseException | None) -> UDFError:
+    return UDFError(message, udf=udf, row=row, user_error=user_error)
 
 
 class StorageError(DataChainError, OSError):
@@ -80,3 +98,38 @@ class DataMemoryCorruptError(DataChainError):
 
 class DataMemoryFullError(DataChainError, OSError):
     """The disk under Data Memory (database or staging) is full; names the file that could not be written."""
+
+
+# DataChain's own exception names, so `except` clauses of DataChain scripts keep working. Each is also one of ours.
+
+
+class DataChainParamsError(DataChainError, ValueError):
+    """A method was called with arguments that do not fit together (DataChain's name)."""
+
+
+class DataChainColumnError(DataChainParamsError, ColumnNotFoundError):
+    """A column name that the chain does not have (DataChain's name)."""
+
+    def __init__(self, col_name: str, msg: str) -> None:
+        super().__init__(f"Error for column {col_name}: {msg}")
+        self.col_name = col_name
+
+
+class SignalResolvingError(DataChainParamsError, ColumnNotFoundError):
+    """A dotted column path that does not resolve to a field (DataChain's name)."""
+
+
+class SetupError(DataChainError, TypeError):
+    """`setup()` was given something that is not a callable (DataChain's name)."""
+
+
+class UdfSignatureError(SchemaError, ValueError):
+    """A UDF whose signature does not fit the chain: parameters, outputs, annotations (DataChain's name)."""
+
+
+class DatasetInvalidVersionError(InvalidDatasetNameError):
+    """A dataset version that is not a valid version or version specifier (DataChain's name)."""
+
+
+class DatasetMergeError(DataChainParamsError):
+    """A merge whose keys do not fit (DataChain's name)."""

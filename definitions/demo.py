@@ -25,7 +25,7 @@ def main() -> int:
     if not result.success:
         print(f"walkthrough failed (run {result.run_id}); see `make dev` for the run's log", file=sys.stderr)
         return 1
-    latest = {info.name: info for info in dc.datasets(latest_only=True).to_values("dataset")}
+    latest = {info.name: info for info in dc.datasets(column="dataset", latest_only=True).to_values("dataset")}
     print(f"Built {len(latest)} datasets in {time.monotonic() - started:.0f}s (run {result.run_id[:8]}):")
     width = max(len(f"{info.name}@{info.version}") for info in latest.values())
     for info in sorted(latest.values(), key=lambda info: info.created_at):

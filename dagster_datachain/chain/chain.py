@@ -5,37 +5,50 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import logging
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 import duckdb
 import pyarrow as pa
 from pydantic import ValidationError
 from duckdb import col, fn
 
-from ..errors import ColumnNotFoundError, DataChainError, DataMemoryFullError, SchemaError
+from ..errors import (
+    ColumnNotFoundError,
+    DataChainColumnError,
+    DataChainError,
+    DataChainParamsError,
+    DataMemoryFullError,
+    DatasetMergeError,
+    SchemaError,
+    SetupError,
+)
 from ..memory import catalog
 from ..memory.changes import count_changes
 from ..memory.names import Bump, parse_version, validate_columns, validate_name
 from ..memory.schema import (
     Schema,
+    TypeSpec,
     ValueBuilder,
     column_spec,
+    python_type,
     schema_from_arrow,
     spec_from_annotation,
     to_arrow_schema,
 )
 from ..memory.store import Memory
+from ..storage.file import File
 from ..udf.checkpoint import UNIT, Checkpoint, remove_abandoned
 from ..udf.runner import run_udf
 from ..udf.settings import Settings
 from ..udf.code_hash import code_hash
 from ..udf.signature import UDF, UDFKind, make_udf
-from . import delta, output
+from . import delta, export, output
 from .maintenance import STALE_CHECKPOINT_SECONDS
 from .expr import C, Expr, column_or_expr, lift, resolve_column
 from .steps import (
@@ -91,7 +104,7 @@ class _EmptyCompiler:
         self.con = con
 
     def relation(self, chain: DataChain) -> duckdb.DuckDBPyRelation:
-        return empty_relation(self.con, chain.schema)
+        return empty_relation(self.con, chain.specs)
 
 
 def empty_relation(con: duckdb.DuckDBPyConnection, schema: Schema) -> duckdb.DuckDBPyRelation:
@@ -127,8 +140,19 @@ class DataChain:
     # ================================================================== introspection
 
     @property
-    def schema(self) -> Schema:
-        """Column name -> TypeSpec, known without running anything."""
+    def schema(self) -> dict[str, Any]:
+        """Column name -> its Python type or pydantic model (`int | None`, `File`), as in DataChain; known without
+        running anything. `specs` has the storage descriptions.
+
+        Example:
+            >>> read_values(n=[1]).schema
+            {'n': int | None}
+        """
+        return {name: python_type(spec) for name, spec in self._schema.items()}
+
+    @property
+    def specs(self) -> Schema:
+        """Column name -> TypeSpec (kind, fields, item type, nullability, description), known without running."""
         return dict(self._schema)
 
     @property
@@ -139,6 +163,34 @@ class DataChain:
     def dataset(self) -> catalog.VersionRecord | None:
         """The saved dataset version this chain reads as is (after `save()` or `read_dataset()`), else None."""
         return self._source.record if isinstance(self._source, DatasetSource) and not self._steps else None
+
+    @property
+    def name(self) -> str | None:
+        """The name of the saved dataset this chain reads (after `save()` or `read_dataset()`), else None."""
+        return self._source.record.name if isinstance(self._source, DatasetSource) else None
+
+    @property
+    def version(self) -> str | None:
+        """The version of the saved dataset this chain reads (after `save()` or `read_dataset()`), else None."""
+        return self._source.record.version if isinstance(self._source, DatasetSource) else None
+
+    def column(self, name: str) -> C:
+        """The column `name` as an expression; raises DataChainColumnError when the chain has no such column.
+
+        Example:
+            >>> chain.filter(chain.column("size") > 0)
+        """
+        if column_spec(name, self._schema) is None:
+            raise DataChainColumnError(name, f"column with name {name} not found in the schema")
+        return C(name)
+
+    def c(self, column: str | C) -> C:
+        """The column `column` (a name or a `C`) as an expression, checked against the schema."""
+        return self.column(column.name if isinstance(column, C) else column)
+
+    def clone(self) -> DataChain:
+        """An equal chain (chains are immutable, so this is only for DataChain scripts that call it)."""
+        return self._copy()
 
     @property
     def memory(self) -> Memory:
@@ -159,11 +211,25 @@ class DataChain:
         return {column: sources.get(column, []) for column in self._schema}
 
     def __repr__(self) -> str:
-        return f"<DataChain {self._source.text} +{len(self._steps)} steps: {', '.join(self._schema)}>"
+        """The schema tree, as `print_schema()` prints it."""
+        return output.render_schema(self._schema)
 
-    def print_schema(self) -> None:
+    def print_schema(self, file: IO[str] | None = None) -> None:
         """Print the nested schema: each column with its type, nested fields indented."""
-        print(output.render_schema(self._schema))
+        print(output.render_schema(self._schema), file=file)
+
+    def apply(self, func: Callable[..., DataChain], *args: Any, **kwargs: Any) -> DataChain:
+        """`func(self, *args, **kwargs)`: a reusable sequence of steps in a method chain.
+
+        Example:
+            >>> chain.apply(lambda c, n: c.filter(C("n") > n), 1)
+        """
+        return func(self, *args, **kwargs)
+
+    @property
+    def empty(self) -> bool:
+        """Whether the chain has no rows (runs it)."""
+        return self.limit(1).count() == 0
 
     def fingerprint(self) -> str:
         """What the chain computes, from which input: source identity and every step (UDF bodies excluded)."""
@@ -218,9 +284,9 @@ class DataChain:
             raise SchemaError(f"{step.text}: {str(exc).splitlines()[0]}") from None
         known: Schema = {}
         for sub in step.subchains():
-            known.update(sub.schema)
+            known.update(sub.specs)
             if isinstance(step, Merge):
-                known.update({step.rname + k: v for k, v in sub.schema.items()})
+                known.update({step.rname + k: v for k, v in sub.specs.items()})
         known.update(self._schema)
         for name in arrow_schema.names:
             spec = column_spec(name, self._schema)
@@ -230,9 +296,12 @@ class DataChain:
 
     def settings(self, *, batch_size: int | None = None, prefetch: int | None = None,
                  parallel: int | bool | None = None, cache: bool | None = None,
-                 on_error: Literal["raise", "skip"] | None = None) -> DataChain:
+                 on_error: Literal["raise", "skip"] | None = None, ephemeral: bool | None = None,
+                 workers: int | None = None, min_task_size: int | None = None) -> DataChain:
         """Change how UDFs run: `batch_size` rows per checkpoint, `prefetch` files read ahead, `parallel` workers,
-        `on_error="skip"` to leave out rows the UDF fails on (recorded in dataset `<name>__errors` on save)."""
+        `on_error="skip"` to leave out rows the UDF fails on (recorded in dataset `<name>__errors` on save).
+        DataChain's `ephemeral`, `workers` (distributed) and `min_task_size` are accepted and have no effect here:
+        UDF results are always checkpoint parts removed after save."""
         changes: dict[str, Any] = {"batch_size": batch_size, "prefetch": prefetch, "cache": cache,
                                    "on_error": on_error}
         if parallel is not None:
@@ -243,14 +312,14 @@ class DataChain:
             settings = Settings.model_validate({**self._settings.model_dump(), **updates})
         except ValidationError as exc:
             problem = exc.errors()[0]
-            raise DataChainError(f"settings({problem['loc'][0]}=...): {problem['msg']}") from None
+            raise DataChainParamsError(f"settings({problem['loc'][0]}=...): {problem['msg']}") from None
         return self._copy(settings=settings)
 
     def setup(self, **factories: Callable[[], Any]) -> DataChain:
         """Objects built once per run (a model, a client) and passed to UDFs by parameter name."""
         for name, factory in factories.items():
             if not callable(factory):
-                raise DataChainError(f"setup({name}=...) needs a callable returning the object, e.g. lambda: model")
+                raise SetupError(f"setup({name}=...) needs a callable returning the object, e.g. lambda: model")
         return self._copy(setup={**self._setup, **factories})
 
     # ----------------------------------------------------------------- UDF steps
@@ -304,6 +373,56 @@ class DataChain:
         chain = self.settings(batch_size=batch) if batch else self
         return chain._udf("batch_map", func, params, output, signal_map)
 
+    def explode(self, col: str, model_name: str | None = None, column: str | None = None,
+                schema_sample_size: int = 1) -> DataChain:
+        """Parse the JSON text of column `col` into a model column (`column`, default `<col>_expl`) whose fields are
+        inferred from the first `schema_sample_size` values.
+
+        Example:
+            >>> read_values(j=['{"a": 1}']).explode("j").to_values("j_expl")[0].a
+            1
+        """
+        samples = [v for v in self.select(col).limit(schema_sample_size).to_values(col) if v]
+        if not samples:
+            raise DataChainParamsError(f"explode({col!r}): no JSON value to infer the schema from")
+        name = model_name or f"{col.replace('.', '_').capitalize()}ExplodedModel"
+        model = export.model_of(name, [json.loads(v) for v in samples])
+
+        def parse_json(value: str | None) -> Any:
+            return model.model_validate(json.loads(value)) if value else None
+
+        return self.map(parse_json, params=[col], output={column or f"{col.replace('.', '_')}_expl": model})
+
+    def parse_tabular(self, output: dict[str, Any] | None = None, column: str = "", model_name: str = "",
+                      source: bool = True, nrows: int | None = None, format: str | None = None,  # noqa: A002
+                      **kwargs: Any) -> DataChain:
+        """Replace each file row (CSV, Parquet or JSON lines) by the rows of the file: one column per table
+        column (types from the first file, or `output`), and `source` (the file and row index) unless
+        `source=False`; `format` defaults to the first file's extension.
+
+        Example:
+            >>> read_storage("s3://bucket/tables/").parse_tabular(format="csv", source=False)
+        """
+        if kwargs or column or model_name:
+            raise DataChainParamsError("parse_tabular: column=, model_name= and reader options are not supported")
+        file_column = next((n for n, s in self._schema.items() if s.kind == "model"
+                            and {"source", "path"} <= set(s.fields)), None)
+        first = self.limit(1).to_values(file_column) if file_column else []
+        if not first:
+            raise DataChainParamsError("parse_tabular needs a chain of files with at least one row")
+        fmt = format or first[0].path.rsplit(".", 1)[-1].lower().replace("jsonl", "json")
+        types = output or {name: python_type(spec) for name, spec in
+                           schema_from_arrow(export.read_table(first[0], fmt, 0).schema).items()}
+        names_ = list(types)
+
+        def parse_table(file: File) -> Iterator[tuple[Any, ...]]:
+            for index, row in enumerate(export.read_table(file, fmt, nrows).to_pylist()):
+                values = tuple(row.get(name) for name in names_)
+                yield ((export.ArrowRow(file=file, index=index), *values) if source else values)
+
+        outputs = {"source": export.ArrowRow, **types} if source else types
+        return self.gen(parse_table, params=[file_column], output=outputs)
+
     # ----------------------------------------------------------------- query steps
 
     def filter(self, *conditions: Expr) -> DataChain:
@@ -316,8 +435,17 @@ class DataChain:
         return chain
 
     def mutate(self, **columns: Expr | Any) -> DataChain:
-        """Add or replace columns computed in DuckDB: `.mutate(dist=func.cosine_distance(C("emb"), ref))`."""
-        return self._derive(Mutate({name: lift(value) for name, value in columns.items()}))
+        """Add or replace columns computed in DuckDB: `.mutate(dist=func.cosine_distance(C("emb"), ref))`.
+        `file__path=...` replaces one field of a model column, keeping the others."""
+        exprs: dict[str, Expr] = {}
+        for name, value in columns.items():
+            path = name.split("__")
+            spec = self._schema.get(path[0])
+            if len(path) > 1 and spec is not None and spec.kind == "model" and spec.at(path[1:]) is not None:
+                exprs[path[0]] = _with_field(exprs.get(path[0], C(path[0])), spec, path[1:], lift(value))
+            else:
+                exprs[name] = lift(value)
+        return self._derive(Mutate(exprs))
 
     def select(self, *columns: str) -> DataChain:
         """Keep only these columns (nested fields by dotted name)."""
@@ -352,13 +480,16 @@ class DataChain:
         left_keys = names(on)
         right_keys = names(right_on) if right_on is not None else left_keys
         if len(left_keys) != len(right_keys) or not left_keys:
-            raise DataChainError("merge needs as many right_on columns as on columns (at least one)")
+            raise DatasetMergeError("merge needs as many right_on columns as on columns (at least one)")
         how = "full" if full else "inner" if inner else "left"
         return self._derive(Merge(right, left_keys, right_keys, how, rname))
 
     def union(self, other: DataChain) -> DataChain:
-        """All rows of both chains (same columns and types)."""
+        """All rows of both chains (same columns and types); also `chain | other`."""
         return self._derive(Union(other))
+
+    def __or__(self, other: DataChain) -> DataChain:
+        return self.union(other)
 
     def subtract(self, other: DataChain, on: str | Sequence[str] | None = None,
                  right_on: str | Sequence[str] | None = None) -> DataChain:
@@ -366,7 +497,7 @@ class DataChain:
         left_keys = names(on) or tuple(c for c in self._schema if c in other.schema)
         right_keys = names(right_on) or left_keys
         if len(left_keys) != len(right_keys) or not left_keys:
-            raise DataChainError("subtract needs matching on/right_on columns")
+            raise DataChainParamsError("subtract needs matching on/right_on columns")
         return self._derive(Subtract(other, left_keys, right_keys))
 
     def distinct(self, *columns: str) -> DataChain:
@@ -396,11 +527,42 @@ class DataChain:
         steps = ((Filter(bucket), self._source.schema), *self._steps)
         return self._copy(steps=steps)
 
+    def chunk(self, index: int, total: int) -> DataChain:
+        """Part `index` (0-based) of `total` disjoint parts of the chain (DataChain's name for `shard`)."""
+        return self.shard(index, total)
+
+    def similarity_search(self, column: str, query: Sequence[float], *, k: int | None = 10,
+                          metric: Literal["cosine", "euclidean", "l2"] = "cosine",
+                          score_column: str | None = None) -> DataChain:
+        """The `k` rows whose embedding `column` is closest to `query` (all rows, sorted, when `k` is None); the
+        distance is kept as `score_column` when one is named.
+
+        Example:
+            >>> chain.similarity_search("emb", [0.1, 0.2, 0.3], k=5, score_column="dist")
+        """
+        from .func.array import cosine_distance, euclidean_distance
+
+        distances = {"cosine": cosine_distance, "euclidean": euclidean_distance, "l2": euclidean_distance}
+        if metric not in distances:
+            raise DataChainParamsError(f"similarity_search: unknown metric {metric!r}; use one of {sorted(distances)}")
+        score = score_column or "_dc_similarity"
+        chain = self.mutate(**{score: distances[metric](column, list(query))}).order_by(score)
+        chain = chain.limit(k) if k is not None else chain
+        return chain if score_column else chain.select_except(score)
+
     def checkpoint(self) -> DataChain:
         """Run the UDF steps now and keep their results as committed parts: a later `save()` (or any terminal
         step) of the same chain, in any process, reuses them instead of recomputing."""
         with self._executing():
             return self
+
+    def exec(self) -> DataChain:
+        """Run the chain now (DataChain's name): UDF results are kept as parts, see `checkpoint()`."""
+        return self.checkpoint()
+
+    def persist(self) -> DataChain:
+        """Run the chain now and keep its UDF results for later steps (DataChain's name; see `checkpoint()`)."""
+        return self.checkpoint()
 
     # ================================================================== execution
 
@@ -464,7 +626,7 @@ class DataChain:
                             "kept and the rest runs with the current code",
                             udf.name, previous.code_key, checkpoint.code_key, done)
                 return
-        self._stage_input(checkpoint, udf.partition_by)
+        self._stage_input(checkpoint, udf.partition_by, one_group=udf.kind == "agg")
 
     def _input_key(self) -> str:
         """The rows a UDF step reads, and whether failing rows stop the run or are left out."""
@@ -480,8 +642,9 @@ class DataChain:
         setup = [(name, code_hash(self._setup[name])) for name in udf.setup_args if name in self._setup]
         return _digest(f"{udf.code_hash}|{setup}", 16)
 
-    def _stage_input(self, checkpoint: Checkpoint, partition_by: tuple[str, ...]) -> None:
-        """Write this (query-only) chain's rows to the checkpoint's input file, each numbered by `_dc_unit`."""
+    def _stage_input(self, checkpoint: Checkpoint, partition_by: tuple[str, ...], *, one_group: bool) -> None:
+        """Write this (query-only) chain's rows to the checkpoint's input file, each numbered by `_dc_unit`: its
+        row, its `partition_by` group, or 0 for all (`one_group`: agg without partition_by sees every row)."""
         path = checkpoint.staging_input_path()
         with self._memory.connect() as con:
             rel = self._relation(con)
@@ -489,6 +652,8 @@ class DataChain:
                 keys = [C(k).build(self._schema) for k in partition_by]
                 unit = (fn("dense_rank").over(order_by=keys) - 1).alias(UNIT)
                 rel = rel.select("*", unit).sort(col(UNIT))
+            elif one_group:
+                rel = rel.select("*", duckdb.ConstantExpression(0).cast("BIGINT").alias(UNIT))
             else:
                 rel = rel.select("*", (fn("row_number").over() - 1).alias(UNIT))
             rel.write_parquet(str(path))
@@ -512,14 +677,15 @@ class DataChain:
 
     # ----------------------------------------------------------------- terminal: saving
 
-    def save(self, name: str, version: str | None = None, description: str | None = None, *,
-             update_version: Bump | None = None) -> DataChain:
+    def save(self, name: str, version: str | None = None, description: str | None = None,
+             attrs: list[str] | None = None, update_version: Bump | None = None) -> DataChain:
         """Commit the chain's rows as a new version of dataset `name` (atomically) and return a chain reading it.
 
         The first version is 1.0.0; later saves bump PATCH, or MINOR when the schema changed, or what
         `update_version` ("patch" | "minor" | "major") or an explicit `version` says. A chain whose input and
         code are unchanged since the latest version saves nothing new; nor does one whose rows and schema equal
-        the latest version's (unless `version` or `update_version` asks for a new version).
+        the latest version's (unless `version` or `update_version` asks for a new version). `attrs` are
+        labels (`"team=vision"`, `"raw"`) kept with the dataset, as `datasets()` lists them.
         """
         validate_name(name)
         validate_columns(self._schema)
@@ -539,7 +705,8 @@ class DataChain:
         chain = self._copy(source=RestrictedSource(self._source, plan)) if plan is not None else self
         with chain._executing() as (resolved, checkpoints):
             errors = [error for checkpoint in checkpoints for error in checkpoint.errors()]
-            record = self._commit(name, explicit, update_version, description, chain_hash, resolved, plan, errors)
+            record = self._commit(name, explicit, update_version, description, chain_hash, resolved, plan, errors,
+                                  attrs)
             for checkpoint in checkpoints:
                 checkpoint.try_remove()
         remove_abandoned(self._memory.staging_dir, STALE_CHECKPOINT_SECONDS)
@@ -547,7 +714,7 @@ class DataChain:
 
     def _commit(self, name: str, explicit: Any, update_version: Bump | None, description: str | None,
                 chain_hash: str, resolved: DataChain, plan: delta.DeltaPlan | None,
-                errors: list[dict[str, Any]]) -> catalog.VersionRecord:
+                errors: list[dict[str, Any]], attrs: list[str] | None = None) -> catalog.VersionRecord:
         """One transaction: the new version's rows (and closed rows, for delta), its catalog entry, delta state,
         and the rows UDFs skipped (`on_error="skip"`) as the next version of `<name>__errors`."""
         close = None
@@ -575,6 +742,8 @@ class DataChain:
                 if explicit is None and update_version is None and _same_rows(con, previous, record):
                     raise _SameRows(previous)  # type: ignore[arg-type]  # rolls the new version back
                 self._record_seen(con, name, record.seq, plan)
+                if attrs:
+                    catalog.set_attrs(con, record, attrs)
                 _record_errors(con, name, record, errors)
         except _SameRows as same:
             logger.info("%s is unchanged: the chain's rows equal its rows; no new version saved", same.record.reference)
@@ -657,18 +826,28 @@ class DataChain:
         """All rows as an Arrow table (nested columns as structs)."""
         return self._with_relation(lambda rel: rel.to_arrow_table())
 
-    def to_pandas(self, flatten: bool = False, include_hidden: bool = True) -> pd.DataFrame:
-        """All rows as a DataFrame; nested fields become two-level columns (`flatten=True`: `info.width`)."""
-        return output.to_dataframe(self.to_pyarrow(), self._schema, flatten=flatten, include_hidden=include_hidden)
+    def to_pandas(self, flatten: bool = False, include_hidden: bool = True, as_object: bool = False) -> pd.DataFrame:
+        """All rows as a DataFrame; nested fields become two-level columns (`flatten=True`: `info.width`).
+        `as_object=True` keeps every column as Python objects (None stays None, ints stay ints)."""
+        frame = output.to_dataframe(self.to_pyarrow(), self._schema, flatten=flatten, include_hidden=include_hidden)
+        return frame.astype(object).where(frame.notna(), None) if as_object else frame
 
-    def to_parquet(self, path: str | os.PathLike[str]) -> None:
-        """Write all rows to a Parquet file (nested columns as structs)."""
-        self._with_relation(lambda rel: rel.write_parquet(os.fspath(path)))
+    def to_parquet(self, path: str | os.PathLike[str], partition_cols: Sequence[str] | None = None,
+                   chunk_size: int = 100_000) -> None:
+        """Write all rows to a Parquet file (nested columns as structs), `chunk_size` rows per row group; with
+        `partition_cols`, to a folder of `col=value/` sub-folders (Hive partitioning)."""
+        options: dict[str, Any] = {"row_group_size": int(chunk_size)}
+        if partition_cols:
+            options.update(partition_by=list(partition_cols), overwrite=True)
+        self._with_relation(lambda rel: rel.write_parquet(os.fspath(path), **options))
 
-    def show(self, limit: int = 20, flatten: bool = False, include_hidden: bool = False) -> None:
-        """Print the first `limit` rows, nested fields as dotted columns, like a DataFrame."""
+    def show(self, limit: int = 20, flatten: bool = False, transpose: bool = False, truncate: bool = True,
+             include_hidden: bool = False) -> None:
+        """Print the first `limit` rows, nested fields as dotted columns, like a DataFrame (`transpose=True`: one
+        column per row; `truncate=False`: long values in full)."""
         table = self.limit(limit + 1).to_pyarrow()
-        print(output.render_table(table, self._schema, limit, flatten=flatten, include_hidden=include_hidden))
+        print(output.render_table(table, self._schema, limit, flatten=flatten, include_hidden=include_hidden,
+                                  transpose=transpose, truncate=truncate))
 
     def collect(self, *columns: str) -> Iterator[Any]:
         """Yield rows as Python objects (pydantic models back); one column gives values, several give tuples."""
@@ -684,6 +863,37 @@ class DataChain:
     def __iter__(self) -> Iterator[Any]:
         return self.collect()
 
+    def to_iter(self, *columns: str) -> Iterator[tuple[Any, ...]]:
+        """Yield rows as tuples of Python objects (pydantic models back), one value per column asked for."""
+        for row in self.collect(*columns):
+            yield row if isinstance(row, tuple) else (row,)
+
+    def _batches(self) -> Iterator[pa.RecordBatch]:
+        with self._executing() as (resolved, _), self._memory.connect() as con:
+            yield from resolved._relation(con).to_arrow_reader(10_000)
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """All rows as dicts of leaf fields, nested paths joined by `__`: `[{"pt__x": 1, "pt__y": 2.0}]`."""
+        return list(export.flat_rows(self._batches(), self._schema, "__"))
+
+    def to_json(self, path: str | os.PathLike[str], fs_kwargs: dict[str, Any] | None = None,
+                include_outer_list: bool = True) -> None:
+        """Write all rows as a JSON array (one object per line, nested models as objects) to a local path or a
+        storage URI (`fs_kwargs`: the filesystem's options); `include_outer_list=False` writes JSON lines."""
+        with export.open_text(path, fs_kwargs) as out:
+            export.write_json(out, export.nested_rows(self._batches()), outer_list=include_outer_list)
+
+    def to_jsonl(self, path: str | os.PathLike[str], fs_kwargs: dict[str, Any] | None = None) -> None:
+        """Write all rows as JSON lines, one object per row."""
+        self.to_json(path, fs_kwargs, include_outer_list=False)
+
+    def to_csv(self, path: str | os.PathLike[str], delimiter: str = ",", fs_kwargs: dict[str, Any] | None = None,
+               **kwargs: Any) -> None:
+        """Write all rows as CSV with a header of leaf field paths (`pt.x`); `kwargs` go to `csv.writer`."""
+        names = [leaf for column, spec in self._schema.items() for leaf, _ in spec.leaves(column)]
+        with export.open_text(path, fs_kwargs) as out:
+            export.write_csv(out, names, export.flat_rows(self._batches(), self._schema, "."), delimiter, **kwargs)
+
     def to_list(self, *columns: str) -> list[tuple[Any, ...]]:
         """All rows as a list of tuples of Python objects."""
         rows = self.collect(*columns)
@@ -692,6 +902,24 @@ class DataChain:
     def to_values(self, column: str) -> list[Any]:
         """One column's values as a list."""
         return list(self.collect(column))
+
+
+def _with_field(base: Expr, spec: TypeSpec, path: list[str], value: Expr) -> Expr:
+    """`base` (a model column) with the field at `path` replaced by `value`, every other field kept."""
+
+    def build(schema: Schema) -> duckdb.Expression:
+        def rebuild(expr: duckdb.Expression, model: TypeSpec, rest: list[str]) -> duckdb.Expression:
+            fields = []
+            for field, field_spec in model.fields.items():
+                current = fn("struct_extract", expr, duckdb.ConstantExpression(field))
+                if field == rest[0]:
+                    current = value.build(schema) if len(rest) == 1 else rebuild(current, field_spec, rest[1:])
+                fields.append(current.alias(field))
+            return fn("struct_pack", *fields)
+
+        return rebuild(base.build(schema), spec, path)
+
+    return Expr(build, f"{base.text}.{'.'.join(path)}:={value.text}")
 
 
 def _let_go(checkpoints: Sequence[Checkpoint], error: BaseException | None = None) -> None:

@@ -72,20 +72,26 @@ def _abbreviate(value: object, items: int = 4) -> object:
     return f"[{shown}, ...] ({len(value)})"
 
 
-def render_table(table: pa.Table, schema: Schema, limit: int, *, flatten: bool, include_hidden: bool) -> str:
-    """Rows as text like the reference's `show()`: a header per nested level and a note when rows were cut."""
+def render_table(table: pa.Table, schema: Schema, limit: int, *, flatten: bool, include_hidden: bool,
+                 transpose: bool = False, truncate: bool = True) -> str:
+    """Rows as text like the reference's `show()`: a header per nested level, None for missing values, long text
+    cut at 50 characters unless `truncate=False`, and a note when rows were cut; "Empty result" and the column
+    names when there are no rows."""
     import pandas as pd
 
     shown = table.slice(0, limit)
-    frame = to_dataframe(shown, schema, flatten=flatten, include_hidden=include_hidden)
+    frame = to_dataframe(shown, schema, flatten=flatten, include_hidden=include_hidden).astype(object)
+    if frame.empty:
+        return f"Empty result\nColumns: {list(flat_columns(shown, schema, include_hidden))}"
     for column in frame.columns:
         if frame[column].map(lambda v: isinstance(v, list)).any():
             frame[column] = frame[column].map(_abbreviate)
-    if frame.empty and not len(frame.columns):
-        return "Empty result"
-    with pd.option_context("display.max_columns", None, "display.width", 10_000, "display.max_colwidth", 80,
+    frame = frame.where(frame.notna(), None)
+    if transpose:
+        frame = frame.T
+    with pd.option_context("display.max_columns", None, "display.width", 10_000,
                            "display.multi_sparse", False):  # `file file` over `path size`, as the reference prints
-        text = frame.to_string()
+        text = frame.to_string(max_colwidth=50 if truncate else None)
     if table.num_rows > limit:
         text += f"\n\n[Limited by {limit} rows]"
     return text

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import glob as globlib
+import json
 import logging
 import os
+import re
+import urllib.parse
+import urllib.request
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
@@ -13,14 +17,22 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError, create_model
 
-from ..errors import DataChainError, StorageError
+from ..errors import (
+    DataChainError,
+    DataChainParamsError,
+    DatasetInvalidVersionError,
+    DatasetNotFoundError,
+    DatasetVersionNotFoundError,
+    StorageError,
+)
 from ..memory import catalog
-from ..memory.names import split_reference
+from ..memory.names import SemVer, split_reference
 from ..memory.schema import (
     Schema,
     encode_value,
+    python_type,
     schema_from_arrow,
     spec_from_annotation,
     to_arrow_type,
@@ -31,6 +43,7 @@ from ..storage.file import FILE_TYPES, File
 from ..storage.filesystem import StorageURI, client_options, glob_to_regex, parse_uri, register_storage_options
 from ..storage.listing import FILE_COLUMNS, Page, list_prefix
 from .chain import DataChain, scratch_connection
+from .expr import C
 from .delta import default_dataset_delta, file_delta, state_table
 from .steps import ArrowSource, DatasetSource, FileSource, ListingSource
 
@@ -133,23 +146,70 @@ def _stage_listing(pages: Iterable[Page], path: Path) -> Path:
     return path
 
 
-def read_dataset(name: str, version: str | None = None, *, delta: bool = False,
-                 delta_on: str | tuple[str, ...] | None = None, memory: MemoryArg = None) -> DataChain:
+def read_dataset(name: str, version: str | int | None = None, *, delta: bool = False,
+                 delta_on: str | tuple[str, ...] | None = None, delta_unsafe: bool = False,
+                 delta_retry: bool | str | None = None, memory: MemoryArg = None) -> DataChain:
     """A chain over a saved dataset: `read_dataset("pets")`, `read_dataset("pets@1.0.2")`, or `version="1.0.2"`.
 
-    With `delta=True`, saving the chain again processes only rows added since the version it last read
-    (rows are matched by `delta_on`, by default the (source, path) of the dataset's File column).
+    `version` may also be a major number (`2`: the latest 2.x.y) or a specifier (`">=1.1.0"`, `"~=1.0"`,
+    `"==1.*"`: the latest version matching it). With `delta=True`, saving the chain again processes only rows
+    added since the version it last read (rows are matched by `delta_on`, by default the (source, path) of the
+    dataset's File column). `delta_unsafe` and `delta_retry` are accepted for DataChain scripts: delta here refuses
+    steps it cannot update incrementally (whatever `delta_unsafe` says), and failing rows are handled by
+    `settings(on_error=...)`.
+
+    Example:
+        >>> read_dataset("pets", version=">=1.1.0").count()
     """
-    dataset, semver = split_reference(name, version)
+    specifier = version if isinstance(version, int) or (isinstance(version, str) and _SPECIFIER.match(version)) \
+        else None
+    dataset, semver = split_reference(name, None if specifier is not None else version)
     memory = _memory(memory)
     with memory.connect() as con:
+        if specifier is not None:
+            semver = _matching_version(catalog.list_versions(con, dataset), dataset, specifier)
         record = catalog.get_version(con, dataset, semver)
     spec = default_dataset_delta(record.dataset_schema, delta_on) if delta else None
     return DataChain(DatasetSource(record, spec), memory=memory)
 
 
-def read_values(*, memory: MemoryArg = None, **columns: Sequence[Any]) -> DataChain:
-    """A chain over in-memory values, one keyword per column: `read_values(num=[1, 2], name=["a", "b"])`."""
+_SPECIFIER = re.compile(r"\s*(?:[<>=!~]|\d+\s*$|.*\*)")
+
+
+def _matching_version(versions: list[catalog.VersionRecord], name: str, specifier: str | int) -> SemVer:
+    """The latest version of `versions` with major `specifier` (an int) or matching it (a PEP 440 specifier)."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    if not versions:
+        raise DatasetNotFoundError(f"dataset {name!r} not found in Data Memory")
+    text = str(specifier).strip()
+    if isinstance(specifier, int) or text.isdigit():
+        matching = [r for r in versions if r.semver.major == int(text)]
+    else:
+        try:
+            allowed = SpecifierSet(text)
+        except InvalidSpecifier:
+            raise DatasetInvalidVersionError(f"invalid dataset version specifier {text!r}: expected e.g. "
+                                             "'>=1.1.0', '~=1.0', '==1.*' or a major number") from None
+        matching = [r for r in versions if allowed.contains(r.version)]
+    if not matching:
+        raise DatasetVersionNotFoundError(f"dataset {name!r} has no version matching {text!r} "
+                                          f"(versions: {', '.join(r.version for r in versions)})")
+    return matching[-1].semver
+
+
+def read_values(ds_name: str = "", *, in_memory: bool = False, output: Any = None, column: str = "",
+                memory: MemoryArg = None, **columns: Sequence[Any]) -> DataChain:
+    """A chain over in-memory values, one keyword per column: `read_values(num=[1, 2], name=["a", "b"])`.
+
+    `output` gives column types (`{"num": float}`); `column` nests all columns under one model column of that
+    name. DataChain's `ds_name` and `in_memory` are accepted: values always live in this process until saved.
+    """
+    if output is not None:
+        return read_records([dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)],
+                            _output_types(output, columns), column=column, memory=memory)
+    if column:
+        return _nested(read_values(memory=memory, **columns), column)
     if not columns:
         raise DataChainError("read_values needs at least one column, e.g. read_values(n=[1, 2, 3])")
     lengths = {name: len(values) for name, values in columns.items()}
@@ -160,7 +220,7 @@ def read_values(*, memory: MemoryArg = None, **columns: Sequence[Any]) -> DataCh
     for name, values in columns.items():
         values = list(values)
         sample = next((v for v in values if v is not None), None)
-        if isinstance(sample, BaseModel):
+        if isinstance(sample, (BaseModel, dict)):  # dicts stay dicts (a JSON column), as in DataChain
             spec = spec_from_annotation(type(sample))
             arrays[name] = pa.array([encode_value(spec, v) for v in values], type=to_arrow_type(spec))
             schema[name] = spec
@@ -171,9 +231,63 @@ def read_values(*, memory: MemoryArg = None, **columns: Sequence[Any]) -> DataCh
     return DataChain(ArrowSource(pa.table(arrays), schema), memory=_memory(memory))
 
 
-def read_pandas(df: pd.DataFrame, *, memory: MemoryArg = None) -> DataChain:
-    """A chain over a pandas DataFrame's rows."""
-    return read_arrow(pa.Table.from_pandas(df, preserve_index=False), memory=memory)
+def read_records(to_insert: dict[str, Any] | Iterable[dict[str, Any]] | None, schema: dict[str, Any], *,
+                 in_memory: bool = False, column: str = "", memory: MemoryArg = None) -> DataChain:
+    """A chain over dicts, typed by `schema` (column -> Python type or pydantic model).
+
+    Example:
+        >>> read_records([{"a": 1, "b": "x"}], schema={"a": int, "b": str}).to_list()
+        [(1, 'x')]
+    """
+    records = [to_insert] if isinstance(to_insert, dict) else list(to_insert or [])
+    specs = {name: spec_from_annotation(annotation) for name, annotation in schema.items()}
+    for i, record in enumerate(records):
+        unknown = sorted(set(record) - set(specs))
+        if unknown:
+            raise DataChainParamsError(f"read_records: record {i} has fields not in schema: {', '.join(unknown)}")
+    arrays = {}
+    for name, spec in specs.items():
+        adapter = TypeAdapter(python_type(spec))
+        try:
+            values = [adapter.validate_python(r.get(name)) if r.get(name) is not None else None for r in records]
+        except ValidationError as exc:
+            raise DataChainParamsError(f"read_records: field {name!r}: {exc.errors()[0]['msg']}") from None
+        arrays[name] = pa.array([encode_value(spec, v) for v in values], type=to_arrow_type(spec))
+    chain = DataChain(ArrowSource(pa.table(arrays, schema=_storable(specs)), specs), memory=_memory(memory))
+    return _nested(chain, column) if column else chain
+
+
+def _output_types(output: Any, columns: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(output, dict):
+        return {name: output.get(name, Any) for name in columns}
+    if len(columns) != 1:
+        raise DataChainParamsError("read_values(output=<type>) needs exactly one column; pass a dict of types")
+    return {next(iter(columns)): output}
+
+
+def _nested(chain: DataChain, column: str) -> DataChain:
+    """All columns of `chain` as fields of one model column named `column`."""
+    model = create_model(column, **{n: (python_type(s) | None, None) for n, s in chain.specs.items()})
+    spec = spec_from_annotation(model)
+    table = chain.to_pyarrow()
+    nested = pa.StructArray.from_arrays([table.column(n).combine_chunks() for n in table.column_names],
+                                        fields=list(to_arrow_type(spec)))
+    return DataChain(ArrowSource(pa.table({column: nested}), {column: spec}), memory=chain.memory)
+
+
+def read_pandas(df: pd.DataFrame, name: str = "", *, in_memory: bool = False, column: str = "",
+                memory: MemoryArg = None) -> DataChain:
+    """A chain over a pandas DataFrame's rows. Column names are lower-cased and MultiIndex names joined by `_`,
+    as DataChain does; `column` nests all columns under one model column of that name.
+
+    Example:
+        >>> read_pandas(pd.DataFrame({"Name": ["a"]})).to_list("name")
+    """
+    names = [("_".join(str(p) for p in c if str(p)) if isinstance(c, tuple) else str(c)).lower() for c in df.columns]
+    arrays = [pa.array(df.iloc[:, i].to_numpy(), from_pandas=False) if df.dtypes.iloc[i].kind == "f"  # NaN stays NaN
+              else pa.Array.from_pandas(df.iloc[:, i]) for i in range(df.shape[1])]
+    chain = read_arrow(pa.table(arrays, names=names), memory=memory)
+    return _nested(chain, column) if column else chain
 
 
 def read_arrow(table: pa.Table, *, memory: MemoryArg = None) -> DataChain:
@@ -189,6 +303,7 @@ def _storable(schema: Schema) -> pa.Schema:
 def _read_file(kind: str, path: str | os.PathLike[str] | Sequence[str], memory: MemoryArg,
                options: dict[str, Any]) -> DataChain:
     patterns = [os.fspath(path)] if isinstance(path, (str, os.PathLike)) else [os.fspath(p) for p in path]
+    patterns = [_local_path(p) for p in patterns]
     paths = [p for pattern in patterns for p in (sorted(globlib.glob(pattern)) or [pattern])]
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
@@ -202,21 +317,51 @@ def _read_file(kind: str, path: str | os.PathLike[str] | Sequence[str], memory: 
     return DataChain(source, memory=_memory(memory))
 
 
+def _local_path(path: str) -> str:
+    """`file:///data/x.csv` -> `/data/x.csv`; other paths unchanged."""
+    if path.startswith("file://"):
+        return urllib.request.url2pathname(urllib.parse.urlparse(path).path)
+    return path
+
+
 def read_csv(path: str | os.PathLike[str] | Sequence[str], *, memory: MemoryArg = None, **options: Any) -> DataChain:
     """A chain over CSV rows (DuckDB's reader: header and types detected; options such as `delimiter=`)."""
     return _read_file("csv", path, memory, options)
 
 
-def read_parquet(path: str | os.PathLike[str] | Sequence[str], *, memory: MemoryArg = None,
+def read_parquet(path: str | os.PathLike[str] | Sequence[str], *, source: bool = False, memory: MemoryArg = None,
                  **options: Any) -> DataChain:
-    """A chain over Parquet rows (nested columns kept)."""
+    """A chain over Parquet rows (nested columns kept). DataChain's `source=True` (a column naming each row's
+    file) is not supported: the rows' columns only."""
+    if source:
+        raise DataChainParamsError("read_parquet(source=True) is not supported here: pass source=False")
     return _read_file("parquet", path, memory, options)
 
 
-def read_json(path: str | os.PathLike[str] | Sequence[str], *, memory: MemoryArg = None,
-              **options: Any) -> DataChain:
-    """A chain over JSON or newline-delimited JSON records."""
-    return _read_file("json", path, memory, options)
+def read_json(path: str | os.PathLike[str] | Sequence[str], *, jmespath: str | None = None,
+              memory: MemoryArg = None, **options: Any) -> DataChain:
+    """A chain over JSON or newline-delimited JSON records; `jmespath` picks the records inside each JSON
+    document (`"data.items"`).
+
+    Example:
+        >>> read_json("export.json", jmespath="data.items").to_list()
+    """
+    if jmespath is None:
+        return _read_file("json", path, memory, options)
+    import jmespath as jp
+
+    paths = [_local_path(os.fspath(p)) for p in ([path] if isinstance(path, (str, os.PathLike)) else path)]
+    records: list[Any] = []
+    for file in [f for p in paths for f in (sorted(globlib.glob(p)) or [p])]:
+        try:
+            with open(file, encoding="utf-8") as handle:
+                found = jp.search(jmespath, json.load(handle))
+        except (OSError, ValueError) as exc:
+            raise StorageError(f"cannot read json {file}: {exc}", uri=file) from exc
+        records.extend(found if isinstance(found, list) else [] if found is None else [found])
+    if not records or not all(isinstance(r, dict) for r in records):
+        raise DataChainParamsError(f"read_json: jmespath {jmespath!r} selects no list of JSON objects in {paths[0]}")
+    return read_arrow(pa.Table.from_pylist(records), memory=memory)
 
 
 class DatasetInfo(BaseModel):
@@ -227,28 +372,51 @@ class DatasetInfo(BaseModel):
     row_count: int = Field(description="Rows in this version")
     created_at: datetime = Field(description="When the version was saved (UTC)")
     description: str | None = Field(default=None, description="What the dataset is")
+    num_objects: int | None = Field(default=None, description="Rows in this version (DataChain's name)")
+    attrs: list[str] = Field(default_factory=list, description="Labels given by save(attrs=...)")
 
 
-def datasets(*, memory: MemoryArg = None, latest_only: bool = False) -> DataChain:
-    """A chain with one `dataset: DatasetInfo` row per saved dataset version."""
+def datasets(*, column: str | None = None, latest_only: bool = False, in_memory: bool = False,
+             memory: MemoryArg = None) -> DataChain:
+    """A chain with one row per saved dataset version: flat columns (name, version, row_count, num_objects,
+    created_at, description), or one `DatasetInfo` model column named `column`.
+
+    Example:
+        >>> datasets().filter(C("name") == "pets").to_values("version")
+        ['1.0.0', '1.0.1']
+    """
     memory = _memory(memory)
     with memory.connect() as con:
         records = catalog.list_versions(con)
+        attrs = catalog.all_attrs(con)
     if latest_only:
         records = list({r.name: r for r in records}.values())
     infos = [DatasetInfo(name=r.name, version=r.version, row_count=r.row_count, created_at=r.created_at,
-                         description=r.description) for r in records]
-    if not infos:
-        spec = spec_from_annotation(DatasetInfo)
-        table = pa.Table.from_batches([], pa.schema([pa.field("dataset", to_arrow_type(spec))]))
-        return DataChain(ArrowSource(table, {"dataset": spec}), memory=memory)
-    return read_values(dataset=infos, memory=memory)
+                         description=r.description, num_objects=r.row_count,
+                         attrs=attrs.get((r.name, r.version), [])) for r in records]
+    spec = spec_from_annotation(DatasetInfo)
+    name = column or "dataset"
+    table = pa.table({name: pa.array([encode_value(spec, i) for i in infos], type=to_arrow_type(spec))})
+    chain = DataChain(ArrowSource(table, {name: spec}), memory=memory)
+    if column:
+        return chain
+    return chain.mutate(**{field: C(f"{name}.{field}") for field in DatasetInfo.model_fields}).select(
+        *DatasetInfo.model_fields)
 
 
-def delete_dataset(name: str, version: str | None = None, *, memory: MemoryArg = None) -> int:
-    """Delete one version (`version=` or `name@version`) or every version of a dataset; returns how many."""
+def delete_dataset(name: str, version: str | None = None, *, force: bool = False, memory: MemoryArg = None) -> int:
+    """Delete one version (`version=` or `name@version`; the latest when neither is given) or, with `force=True`,
+    every version of a dataset; returns how many versions were deleted.
+
+    Example:
+        >>> delete_dataset("pets", force=True)
+    """
     dataset, semver = split_reference(name, version)
+    if force and semver is not None:
+        raise DataChainParamsError(f"delete_dataset({name!r}): force=True deletes every version; give no version")
     with _memory(memory).transaction() as con:
+        if semver is None and not force:
+            semver = catalog.get_version(con, dataset).semver
         deleted = catalog.delete_versions(con, dataset, semver)
         if not catalog.list_versions(con, dataset):
             con.execute(f'DROP TABLE IF EXISTS "{state_table(dataset)}"')

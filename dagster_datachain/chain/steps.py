@@ -310,7 +310,7 @@ class Merge(Step):
         return [self.right]
 
     def apply(self, rel: duckdb.DuckDBPyRelation, schema: Schema, compiler: Compiler) -> duckdb.DuckDBPyRelation:
-        right_schema = self.right.schema
+        right_schema = self.right.specs
         left_keys = [resolve_column(k, schema) for k in self.on]
         right_keys = [resolve_column(k, right_schema) for k in self.right_on]
         left = rel.select(star(), *[k.alias(f"_dc_lk{i}") for i, k in enumerate(left_keys)])
@@ -337,7 +337,7 @@ class Union(Step):
         return [self.other]
 
     def apply(self, rel: duckdb.DuckDBPyRelation, schema: Schema, compiler: Compiler) -> duckdb.DuckDBPyRelation:
-        mine, theirs = to_arrow_schema(schema), to_arrow_schema(self.other.schema)
+        mine, theirs = to_arrow_schema(schema), to_arrow_schema(self.other.specs)
         if set(mine.names) != set(theirs.names) or any(
             not mine.field(n).type.equals(theirs.field(n).type) for n in mine.names
         ):
@@ -361,7 +361,7 @@ class Subtract(Step):
         names = [f"_dc_k{i}" for i in range(len(self.on))]
         left = rel.select("*", *[resolve_column(k, schema).alias(n) for k, n in zip(self.on, names, strict=True)])
         right = compiler.relation(self.other).select(
-            *[resolve_column(k, self.other.schema).alias(n) for k, n in zip(self.right_on, names, strict=True)])
+            *[resolve_column(k, self.other.specs).alias(n) for k, n in zip(self.right_on, names, strict=True)])
         return left.join(right, names, how="anti").select(star(exclude=names))  # a hash join on the keys
 
 

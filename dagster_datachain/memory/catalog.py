@@ -249,6 +249,7 @@ def delete_versions(con: duckdb.DuckDBPyConnection, name: str, version: SemVer |
         get_version(con, name, version)  # raises the precise not-found error
     for record in victims:
         con.execute("DELETE FROM dc_versions WHERE name = ? AND version = ?", [name, record.version])
+        con.execute("DELETE FROM dc_attrs WHERE name = ? AND version = ?", [name, record.version])
     remaining = list_versions(con, name)
     for table in {r.table_name for r in victims}:
         seqs = [r.seq for r in remaining if r.table_name == table]
@@ -261,6 +262,17 @@ def delete_versions(con: duckdb.DuckDBPyConnection, name: str, version: SemVer |
             [seqs, max(seqs)],
         )
     return len(victims)
+
+
+def set_attrs(con: duckdb.DuckDBPyConnection, record: VersionRecord, attrs: list[str]) -> None:
+    """Label a version with user attributes (`"team=vision"`, `"raw"`), as DataChain's `save(attrs=)` does."""
+    con.execute("INSERT INTO dc_attrs VALUES (?, ?, ?)", [record.name, record.version, json.dumps(list(attrs))])
+
+
+def all_attrs(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], list[str]]:
+    """(name, version) -> the attributes its save gave it."""
+    rows = con.execute("SELECT name, version, attrs_json FROM dc_attrs").fetchall()
+    return {(name, version): json.loads(attrs) for name, version, attrs in rows}
 
 
 # --------------------------------------------------------------------------- listings

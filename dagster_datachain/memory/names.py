@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import Literal, NamedTuple
 
-from ..errors import InvalidDatasetNameError, SchemaError
+from ..errors import DatasetInvalidVersionError, InvalidDatasetNameError, SchemaError
 from .sql import RESERVED_COLUMNS
 
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}")
@@ -57,7 +57,7 @@ def parse_version(text: str) -> SemVer:
     """`"1.0.2"` -> SemVer(1, 0, 2); anything else raises InvalidDatasetNameError."""
     match = _VERSION.fullmatch(str(text).strip())
     if match is None:
-        raise InvalidDatasetNameError(f"invalid dataset version {text!r}: expected MAJOR.MINOR.PATCH, e.g. 1.0.0")
+        raise DatasetInvalidVersionError(f"invalid dataset version {text!r}: expected MAJOR.MINOR.PATCH, e.g. 1.0.0")
     return _checked(SemVer(*(int(g) for g in match.groups())), f"invalid dataset version {text!r}")
 
 

@@ -45,6 +45,7 @@ _CATALOG_DDL = [
     """CREATE TABLE IF NOT EXISTS dc_listings (
         source VARCHAR NOT NULL, prefix VARCHAR NOT NULL, table_name VARCHAR,
         listed_at TIMESTAMPTZ, fingerprint VARCHAR, file_count BIGINT, total_size BIGINT)""",
+    "CREATE TABLE IF NOT EXISTS dc_attrs (name VARCHAR NOT NULL, version VARCHAR NOT NULL, attrs_json VARCHAR)",
 ]
 
 

@@ -37,6 +37,17 @@ def run_udf(udf: UDF, checkpoint: Checkpoint, input_schema: Schema, settings: Se
     Batches run in this process, or in `settings.parallel` forked worker processes; either way each finished
     batch is committed as a part before it counts as done, so a crash loses at most the batches in flight.
     """
+    try:
+        return _run_udf(udf, checkpoint, input_schema, settings, setup)
+    except UDFError as exc:  # an exception of user code reaches the caller as itself, with where it happened
+        surfaced = exc.user_facing()
+        if surfaced is exc:
+            raise
+        raise surfaced from None
+
+
+def _run_udf(udf: UDF, checkpoint: Checkpoint, input_schema: Schema, settings: Settings,
+             setup: SetupFactories) -> list[Path]:
     with checkpoint.computing():
         total, done = checkpoint.units, checkpoint.done_units()
         unit = "groups" if udf.kind == "agg" else "rows"
@@ -91,6 +102,8 @@ class _Job:
         fails on a unit, the units before it are committed first, so the next run starts at the failing one."""
         if self._runner is None:
             setup_values = {name: self.setup[name]() for name in self.udf.setup_args}
+            if self.udf.instance is not None:  # a class-based UDF: once per process, before its first call
+                self.udf.instance.setup()
             self._runner = _BatchRunner(self.udf, self.input_schema, self.settings, setup_values, self.mark,
                                         self.memo)
         result = self._runner.run(self.read(start, end))
@@ -123,6 +136,8 @@ class _Job:
     def close(self) -> None:
         if self._runner is not None:
             self._runner.close()
+            if self.udf.instance is not None:
+                self.udf.instance.teardown()
         if self._reader is not None:
             self._reader.close()
 
@@ -273,7 +288,9 @@ class _BatchRunner:
         self.mark(unit)
         try:
             result = self.udf.func(*args, **self.setup_values)
-            return list(result) if generate else result
+            if generate:  # a generator or aggregator returning None yields no rows, as in DataChain
+                return [] if result is None else list(result)
+            return result
         except UDFError:
             raise
         except SystemExit as exc:  # sys.exit() in user code ends the UDF, not the program
@@ -281,7 +298,7 @@ class _BatchRunner:
                            udf=self.udf.name, row=label) from exc
         except Exception as exc:  # user code, or a file it read (StorageError): name the UDF and the row
             raise UDFError(f"UDF '{self.udf.name}' failed on input row {label}: {type(exc).__name__}: {exc}",
-                           udf=self.udf.name, row=label) from exc
+                           udf=self.udf.name, row=label, user_error=exc) from exc
 
     def _labels(self, batch: pa.Table) -> list[str]:
         if self.label_column is not None:

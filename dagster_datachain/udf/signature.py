@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from ..errors import ColumnNotFoundError, SchemaError, UDFError
+from ..errors import SignalResolvingError, UDFError, UdfSignatureError
 from ..memory.schema import (
     Schema,
     TypeSpec,
@@ -22,6 +22,7 @@ from ..memory.schema import (
     python_type,
     spec_from_annotation,
 )
+from .classes import AbstractUDF
 from .code_hash import code_hash
 
 UDFKind = Literal["map", "gen", "agg", "batch_map"]
@@ -65,6 +66,8 @@ class UDF:
     output: Schema
     code_hash: str
     partition_by: tuple[str, ...] = ()
+    instance: AbstractUDF | None = None
+    """A class-based UDF's object: its `setup()` runs before the first call in each process."""
     _adapters: dict[str, TypeAdapter[Any]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -77,6 +80,8 @@ class UDF:
     def output_row(self, value: Any, row_label: str | None) -> dict[str, Any]:
         """Validate one result against the declared output type; return storable column values."""
         names = list(self.output)
+        if len(names) == 1 and isinstance(value, tuple) and len(value) == 1 and self.output[names[0]].kind != "list":
+            value = value[0]  # a 1-tuple fills the one output column, as in DataChain
         values = value if len(names) > 1 else (value,)
         if len(names) > 1 and (not isinstance(value, tuple) or len(value) != len(names)):
             raise UDFError(
@@ -122,15 +127,22 @@ def make_udf(
     schema: Schema,
     partition_by: Sequence[str] = (),
 ) -> UDF:
-    """Read `func`'s signature against the chain's `schema`; raise precise errors for what does not fit."""
-    name = getattr(func, "__name__", type(func).__name__)
+    """Read `func`'s signature against the chain's `schema`; raise precise errors for what does not fit.
+    `func` may be a class-based UDF (a Mapper, Generator, Aggregator object or class): its `process` is called."""
+    instance = func() if isinstance(func, type) and issubclass(func, AbstractUDF) else func
+    if isinstance(instance, AbstractUDF):
+        hashed = code_hash(instance)  # its class's methods and its attributes
+        name, func = type(instance).__name__, instance.process
+    else:
+        instance, hashed = None, code_hash(func)
+        name = getattr(func, "__name__", type(func).__name__)
     signature = inspect.signature(func)
     hints = _hints(func)
     explicit = [params] if isinstance(params, str) else list(params or [])
     setup_args = tuple(a for a in signature.parameters if a in setup_names)
     data_args = [a for a in signature.parameters if a not in setup_names]
     if explicit and len(explicit) != len(data_args):
-        raise SchemaError(f"UDF '{name}' takes {len(data_args)} inputs ({', '.join(data_args)}) but params= names "
+        raise UdfSignatureError(f"UDF '{name}' takes {len(data_args)} inputs ({', '.join(data_args)}) but params= names "
                           f"{len(explicit)}")
     batched = kind in ("agg", "batch_map")
     resolved: list[Param] = []
@@ -138,7 +150,7 @@ def make_udf(
         column = explicit[i] if explicit else _column_for(arg, schema)
         spec = column_spec(column, schema)
         if spec is None:
-            raise ColumnNotFoundError(
+            raise SignalResolvingError(
                 f"UDF '{name}': parameter '{arg}' matches no column (looked for {column!r}; "
                 f"columns: {', '.join(known_columns(schema))}). Name the parameter after a column or pass params=."
             )
@@ -154,8 +166,9 @@ def make_udf(
         setup_args=setup_args,
         output=_described(_output_schema(name, kind, output_name, output, hints.get("return", inspect.Signature.empty)),
                           func),
-        code_hash=code_hash(func),
+        code_hash=hashed,
         partition_by=tuple(partition_by),
+        instance=instance,
     )
 
 
@@ -202,11 +215,11 @@ def _output_schema(name: str, kind: UDFKind, output_name: str | None, output: An
             output_name, output = output, None
         else:
             return {output_name or name: spec_from_annotation(output)}
-    if returns is inspect.Signature.empty or returns is None:
-        raise SchemaError(f"UDF '{name}' has no return annotation: annotate it (e.g. `-> int`) or pass output=")
+    if returns is inspect.Signature.empty or returns is None:  # DataChain's default output type
+        returns = str if kind == "map" else collections.abc.Iterator[str]
     if kind != "map":
         if typing.get_origin(returns) not in _ITERABLES:
-            raise SchemaError(f"UDF '{name}' ({kind}) must return an iterator or list, e.g. `-> Iterator[Row]`")
+            raise UdfSignatureError(f"UDF '{name}' ({kind}) must return an iterator or list, e.g. `-> Iterator[Row]`")
         returns = _item_type(returns)
     args = typing.get_args(returns)
     if typing.get_origin(returns) is tuple and args and args[-1] is not Ellipsis:

@@ -116,20 +116,20 @@ def test_datasets_lists_every_saved_version(memory):
     dc.read_values(n=[1, 2, 3]).save("numbers")
     dc.read_values(n=[1, 2, 3, 4]).save("numbers")
     dc.read_values(w=["x"]).save("words")
-    infos = list(dc.datasets().collect("dataset"))
+    infos = list(dc.datasets(column="dataset").collect("dataset"))
     assert [(i.name, i.version, i.row_count) for i in infos] == [
         ("numbers", "1.0.0", 3), ("numbers", "1.0.1", 4), ("words", "1.0.0", 1),
     ]  # fmt: skip
-    latest = dc.datasets(latest_only=True).to_values("dataset")
+    latest = dc.datasets(column="dataset", latest_only=True).to_values("dataset")
     assert [(i.name, i.version) for i in latest] == [("numbers", "1.0.1"), ("words", "1.0.0")]
-    assert dc.datasets().filter(C("dataset.name") == "words").count() == 1
+    assert dc.datasets().filter(C("name") == "words").count() == 1
 
 
 def test_datasets_of_an_explicit_memory(tmp_path, memory):
     other = dc.Memory(tmp_path / "other-dm")
     dc.read_values(n=[1], memory=other).save("elsewhere")
     assert dc.datasets().count() == 0
-    assert [i.name for i in dc.datasets(memory=other).to_values("dataset")] == ["elsewhere"]
+    assert dc.datasets(memory=other).to_values("name") == ["elsewhere"]
     assert dc.read_dataset("elsewhere", memory=tmp_path / "other-dm").to_values("n") == [1]
 
 
@@ -192,7 +192,7 @@ def test_read_storage_double_star_matches_files_at_any_depth(memory, tmp_path):
 
 def test_read_storage_type_image_gives_pil_images(images):
     chain = dc.read_storage(f"{images.root}/**/*.jpg", type="image")
-    assert chain.schema["file"].name == "ImageFile"
+    assert chain.specs["file"].name == "ImageFile"
     seen = {}
     for file in chain.to_values("file"):
         assert isinstance(file, dc.ImageFile)

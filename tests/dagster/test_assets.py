@@ -184,7 +184,7 @@ def test_non_null_check_counts_nulls_in_required_fields(memory, tmp_path):
     table = dc.read_values(name=["a", None, "c"]).save("names")
     with memory.connect() as con:
         con.execute(f'UPDATE "{table.dataset.table_name}" SET name = NULL WHERE name = \'c\'')
-    record = table.dataset.model_copy(update={"dataset_schema": {"name": dc.read_values(name=["x"]).schema["name"]
+    record = table.dataset.model_copy(update={"dataset_schema": {"name": dc.read_values(name=["x"]).specs["name"]
                                                                   .model_copy(update={"nullable": False})}})
     result = next(r for r in evaluate_checks(memory, record, 0.5) if r.check_name == "required_fields_not_null")
     assert result.passed is False

@@ -43,7 +43,7 @@ def test_partitioned_plain_assets_store_and_load_each_partition(memory, tmp_path
         assert sorted(dc.read_dataset(f"sales.{day}").to_list()) == [(day, i) for i in range(size)]
         assert sorted(dc.read_dataset(f"doubled.{day}").to_list()) == [(day, 2 * i) for i in range(size)]
     assert sorted(dc.read_dataset("all_sales").to_list("day")) == [("mon",), ("tue",), ("tue",)] + [("wed",)] * 3
-    assert sorted({d.name for d in dc.datasets().to_values("dataset")}) == [
+    assert sorted({d.name for d in dc.datasets(column="dataset").to_values("dataset")}) == [
         "all_sales", "doubled.mon", "doubled.tue", "doubled.wed", "sales.mon", "sales.tue", "sales.wed"]
 
 

@@ -34,7 +34,7 @@ def materialize(assets, instance, memory, kb) -> dict[str, dict]:
 
 
 def versions(name: str) -> list[str]:
-    return [d.version for d in dc.datasets().to_values("dataset") if d.name == name]
+    return [d.version for d in dc.datasets(column="dataset").to_values("dataset") if d.name == name]
 
 
 def test_unchanged_rerun_and_identical_downstream_make_no_new_version(memory, tmp_path, capsys):

@@ -83,7 +83,8 @@ def test_the_cheat_sheet_covers_the_whole_public_api(claude_skill):
     for name, member in vars(dc.DataChain).items():
         if not name.startswith("_") and (inspect.isfunction(member) or isinstance(member, property)):
             assert f"`.{name}" in claude_skill, name
-    assert "`dc.read_dataset(name, version=None, *, delta=False, delta_on=None, memory=None)`" in claude_skill
+    assert ("`dc.read_dataset(name, version=None, *, delta=False, delta_on=None, delta_unsafe=False, "
+            "delta_retry=None, memory=None)`") in claude_skill
 
 
 def test_every_api_name_the_skill_mentions_exists(claude_skill):

@@ -153,7 +153,7 @@ def test_delete_all_versions(memory):
     dc.read_values(s=["x"]).save("nums")
     dc.read_values(n=[1]).save("other")
     tables_before = catalog_state(memory)[0]
-    assert dc.delete_dataset("nums") == 4
+    assert dc.delete_dataset("nums", force=True) == 4
     with pytest.raises(dc.DatasetNotFoundError):
         dc.read_dataset("nums")
     assert [v.name for v in versions(memory)] == ["other"]
@@ -282,4 +282,4 @@ def test_description_is_recorded_and_kept(memory):
     dc.read_values(n=[1]).save("nums", description="small numbers")
     dc.read_values(n=[2]).save("nums")
     assert [v.description for v in versions(memory, "nums")] == ["small numbers", "small numbers"]
-    assert [i.description for i in dc.datasets().to_values("dataset")] == ["small numbers", "small numbers"]
+    assert [i.description for i in dc.datasets(column="dataset").to_values("dataset")] == ["small numbers", "small numbers"]

@@ -44,10 +44,12 @@ def test_fixing_bad_files_one_by_one_recomputes_only_what_changed(memory, tmp_pa
         try:
             saved = chain.map(width=width).save("widths")
             break
-        except dc.UDFError as error:  # fail fast, naming the file; the user fixes it and runs again
+        except dc.StorageError as error:  # fail fast, naming the file; the user fixes it and runs again
             assert "cannot decode image" in str(error)
-            failures.append(error.row)
-            Image.new("RGB", (int(error.row[3:6]) + 1, 2)).save(tmp_path / "in" / error.row)
+            row = error.uri.rsplit("/", 1)[-1]
+            assert error.__notes__[0].startswith(f"UDF 'width' failed on input row {row}: ")
+            failures.append(row)
+            Image.new("RGB", (int(row[3:6]) + 1, 2)).save(tmp_path / "in" / row)
     assert sorted(failures) == [f"img{i:03d}.png" for i in CORRUPT]
     assert sorted(saved.to_values("width")) == list(range(1, 61))
     calls = len(log.read_text().split())
@@ -60,7 +62,7 @@ def test_fixing_bad_files_one_by_one_recomputes_only_what_changed(memory, tmp_pa
 def test_fail_fast_names_the_file(memory, tmp_path):
     make_images(tmp_path / "in", 5)
     chain = dc.read_storage(str(tmp_path / "in"), type="image").map(width=counting_width(tmp_path / "log"))
-    with pytest.raises(dc.UDFError, match=r"UDF 'width' failed on input row img003\.png.*cannot decode image"):
+    with pytest.raises(dc.StorageError, match=r"UDF 'width' failed on input row img003\.png.*cannot decode image"):
         chain.save("widths")
 
 
@@ -98,6 +100,6 @@ def test_a_file_deleted_after_listing_reads_as_not_found(memory, tmp_path):
     chain = dc.read_storage(str(tmp_path / "in"), type="image")
     assert chain.count() == 5  # listed
     (tmp_path / "in" / "img003.png").unlink()
-    with pytest.raises(dc.UDFError, match=r"img003\.png.*not found") as error:
+    with pytest.raises(dc.StorageError, match=r"img003\.png.*not found") as error:
         chain.map(width=counting_width(tmp_path / "log")).save("widths")
     assert "decode" not in str(error.value)
