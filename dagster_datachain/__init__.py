@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 from . import console
 from .chain import func
 from .chain.chain import DataChain
+from .chain.export import ArrowRow
 from .chain.expr import C, Expr
 from .chain.expr import C as Column
-from .chain.export import ArrowRow
 from .chain.maintenance import GCReport, gc
 from .chain.readers import (
     DatasetInfo,

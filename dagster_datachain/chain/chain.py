@@ -15,8 +15,8 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 
 import duckdb
 import pyarrow as pa
-from pydantic import ValidationError
 from duckdb import col, fn
+from pydantic import ValidationError
 
 from ..errors import (
     ColumnNotFoundError,
@@ -44,13 +44,13 @@ from ..memory.schema import (
 from ..memory.store import Memory
 from ..storage.file import File
 from ..udf.checkpoint import UNIT, Checkpoint, remove_abandoned
+from ..udf.code_hash import code_hash
 from ..udf.runner import run_udf
 from ..udf.settings import Settings
-from ..udf.code_hash import code_hash
 from ..udf.signature import UDF, UDFKind, make_udf
 from . import delta, export, output
-from .maintenance import STALE_CHECKPOINT_SECONDS
 from .expr import C, Expr, column_or_expr, lift, resolve_column
+from .maintenance import STALE_CHECKPOINT_SECONDS
 from .steps import (
     DatasetSource,
     Distinct,
@@ -267,7 +267,7 @@ class DataChain:
         return self._copy(steps=(*self._steps, (step, self._schema)), schema=schema, **changes)
 
     def _copy(self, **changes: Any) -> DataChain:
-        state = {"source": self._source, "steps": self._steps, "memory": self._memory,
+        state: dict[str, Any] = {"source": self._source, "steps": self._steps, "memory": self._memory,
                  "settings": self._settings, "setup": self._setup, "schema": self._schema}
         state.update(changes)
         return DataChain(**state)
@@ -408,7 +408,7 @@ class DataChain:
         file_column = next((n for n, s in self._schema.items() if s.kind == "model"
                             and {"source", "path"} <= set(s.fields)), None)
         first = self.limit(1).to_values(file_column) if file_column else []
-        if not first:
+        if not first or file_column is None:
             raise DataChainParamsError("parse_tabular needs a chain of files with at least one row")
         fmt = format or first[0].path.rsplit(".", 1)[-1].lower().replace("jsonl", "json")
         types = output or {name: python_type(spec) for name, spec in
@@ -580,7 +580,9 @@ class DataChain:
     def _resolved(self) -> tuple[DataChain, list[Checkpoint]]:
         """An equivalent query-only chain: every UDF step run (or resumed) and replaced by its committed parts.
         The checkpoints it used are held by this process; release them (see `_executing`)."""
-        source, pairs, used = self._source, [], []
+        source: Source = self._source
+        pairs: list[tuple[Step, Schema]] = []
+        used: list[Checkpoint] = []
         try:
             for step, in_schema in self._steps:
                 if isinstance(step, UDFStep):
@@ -720,6 +722,7 @@ class DataChain:
         close = None
         if plan is not None:
             spec = self._source.delta
+            assert spec is not None  # a delta plan exists only for a delta source
             close = lambda con, table, seq: delta.close_target_rows(  # noqa: E731
                 con, table, plan.close_keys, spec, self._schema, seq)
         try:
@@ -992,7 +995,7 @@ def _same_rows(con: duckdb.DuckDBPyConnection, previous: catalog.VersionRecord |
 def _resolve_subchains(step: Step) -> tuple[Step, list[Checkpoint]]:
     field_name = "right" if isinstance(step, Merge) else "other"
     resolved, used = getattr(step, field_name)._resolved()
-    return dataclasses.replace(step, **{field_name: resolved}), used
+    return dataclasses.replace(step, **{field_name: resolved}), used  # type: ignore[type-var]
 
 
 _run_id = threading.local()

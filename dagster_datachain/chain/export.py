@@ -38,7 +38,8 @@ def model_of(name: str, samples: list[dict[str, Any]]) -> type[BaseModel]:
         for key, value in sample.items():
             if key not in fields or fields[key][0] is Any:
                 fields[key] = (_type_of(f"{name}_{key}", value), None)
-    return create_model(name, **{k: (t | None if t is not Any else t, d) for k, (t, d) in fields.items()})
+    nullable: dict[str, Any] = {k: (t | None if t is not Any else t, d) for k, (t, d) in fields.items()}
+    return create_model(name, **nullable)
 
 
 def _type_of(name: str, value: Any) -> Any:
@@ -46,7 +47,7 @@ def _type_of(name: str, value: Any) -> Any:
         return model_of(name, [value])
     if isinstance(value, list):
         items = [v for v in value if v is not None]
-        return list[_type_of(name, items[0])] if items else list[Any]
+        return list[_type_of(name, items[0])] if items else list[Any]  # type: ignore[misc]
     return Any if value is None else type(value)
 
 

@@ -11,7 +11,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -43,8 +43,8 @@ from ..storage.file import FILE_TYPES, File
 from ..storage.filesystem import StorageURI, client_options, glob_to_regex, parse_uri, register_storage_options
 from ..storage.listing import FILE_COLUMNS, Page, list_prefix
 from .chain import DataChain, scratch_connection
-from .expr import C
 from .delta import default_dataset_delta, file_delta, state_table
+from .expr import C
 from .steps import ArrowSource, DatasetSource, FileSource, ListingSource
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ def read_storage(
 def _fresh_listing(memory: Memory, uri: StorageURI, update: bool) -> catalog.ListingRecord:
     with memory.connect() as con:
         existing = catalog.get_listing(con, uri.source, uri.prefix)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if existing is not None and not update and not uri.is_local:
         age = (now - existing.listed_at).total_seconds()
         if age < REMOTE_LISTING_TTL:
@@ -163,7 +163,7 @@ def read_dataset(name: str, version: str | int | None = None, *, delta: bool = F
     """
     specifier = version if isinstance(version, int) or (isinstance(version, str) and _SPECIFIER.match(version)) \
         else None
-    dataset, semver = split_reference(name, None if specifier is not None else version)
+    dataset, semver = split_reference(name, None if specifier is not None else str(version) if version else None)
     memory = _memory(memory)
     with memory.connect() as con:
         if specifier is not None:
@@ -209,7 +209,7 @@ def read_values(ds_name: str = "", *, in_memory: bool = False, output: Any = Non
         return read_records([dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)],
                             _output_types(output, columns), column=column, memory=memory)
     if column:
-        return _nested(read_values(memory=memory, **columns), column)
+        return _nested(read_values(memory=memory, **columns), column)  # type: ignore[arg-type]
     if not columns:
         raise DataChainError("read_values needs at least one column, e.g. read_values(n=[1, 2, 3])")
     lengths = {name: len(values) for name, values in columns.items()}
@@ -267,7 +267,8 @@ def _output_types(output: Any, columns: dict[str, Any]) -> dict[str, Any]:
 
 def _nested(chain: DataChain, column: str) -> DataChain:
     """All columns of `chain` as fields of one model column named `column`."""
-    model = create_model(column, **{n: (python_type(s) | None, None) for n, s in chain.specs.items()})
+    fields: dict[str, Any] = {n: (python_type(s) | None, None) for n, s in chain.specs.items()}
+    model = create_model(column, **fields)
     spec = spec_from_annotation(model)
     table = chain.to_pyarrow()
     nested = pa.StructArray.from_arrays([table.column(n).combine_chunks() for n in table.column_names],

@@ -129,12 +129,13 @@ def make_udf(
 ) -> UDF:
     """Read `func`'s signature against the chain's `schema`; raise precise errors for what does not fit.
     `func` may be a class-based UDF (a Mapper, Generator, Aggregator object or class): its `process` is called."""
-    instance = func() if isinstance(func, type) and issubclass(func, AbstractUDF) else func
-    if isinstance(instance, AbstractUDF):
+    created: Any = func() if isinstance(func, type) and issubclass(func, AbstractUDF) else func
+    instance: AbstractUDF | None = created if isinstance(created, AbstractUDF) else None
+    if instance is not None:
         hashed = code_hash(instance)  # its class's methods and its attributes
         name, func = type(instance).__name__, instance.process
     else:
-        instance, hashed = None, code_hash(func)
+        hashed = code_hash(func)
         name = getattr(func, "__name__", type(func).__name__)
     signature = inspect.signature(func)
     hints = _hints(func)
@@ -142,8 +143,8 @@ def make_udf(
     setup_args = tuple(a for a in signature.parameters if a in setup_names)
     data_args = [a for a in signature.parameters if a not in setup_names]
     if explicit and len(explicit) != len(data_args):
-        raise UdfSignatureError(f"UDF '{name}' takes {len(data_args)} inputs ({', '.join(data_args)}) but params= names "
-                          f"{len(explicit)}")
+        raise UdfSignatureError(f"UDF '{name}' takes {len(data_args)} inputs ({', '.join(data_args)}) "
+                                f"but params= names {len(explicit)}")
     batched = kind in ("agg", "batch_map")
     resolved: list[Param] = []
     for i, arg in enumerate(data_args):

@@ -84,7 +84,8 @@ def test_yaml_dataset_from_storage_then_a_downstream_yaml_dataset(memory, tmp_pa
 
     rows = dict(dc.read_dataset("note_words_twice").order_by("file.path").collect("file.path", "twice"))
     assert rows == {f"note{i}.txt": 2 * (i + 1) for i in range(5)}
-    [info] = dc.datasets(column="dataset", latest_only=True).filter(dc.C("dataset.name") == "note_words").to_values("dataset")
+    latest = dc.datasets(column="dataset", latest_only=True)
+    [info] = latest.filter(dc.C("dataset.name") == "note_words").to_values("dataset")
     assert (info.version, info.description) == ("1.0.0", "Words per note.")
 
 

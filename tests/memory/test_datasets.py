@@ -282,4 +282,5 @@ def test_description_is_recorded_and_kept(memory):
     dc.read_values(n=[1]).save("nums", description="small numbers")
     dc.read_values(n=[2]).save("nums")
     assert [v.description for v in versions(memory, "nums")] == ["small numbers", "small numbers"]
-    assert [i.description for i in dc.datasets(column="dataset").to_values("dataset")] == ["small numbers", "small numbers"]
+    infos = dc.datasets(column="dataset").to_values("dataset")
+    assert [i.description for i in infos] == ["small numbers", "small numbers"]

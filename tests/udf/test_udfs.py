@@ -572,7 +572,8 @@ def test_corrupt_file_read_in_a_udf_names_the_udf_and_the_file(memory, tmp_path)
     def width(file: dc.ImageFile) -> int:
         return file.read().width
 
-    with pytest.raises(dc.StorageError, match=r"UDF 'width' failed on input row broken.jpg: StorageError: cannot decode"):
+    message = r"UDF 'width' failed on input row broken.jpg: StorageError: cannot decode"
+    with pytest.raises(dc.StorageError, match=message):
         dc.read_storage(str(folder), type="image").map(w=width).save("widths")
     with pytest.raises(dc.DatasetNotFoundError):
         dc.read_dataset("widths")  # nothing half-saved
