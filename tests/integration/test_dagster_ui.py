@@ -10,7 +10,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -105,8 +107,9 @@ def test_graphql_shows_latest_materialization_metadata(webserver):
             "dagster_datachain/thumbnails", "dagster_datachain/version"} <= set(entries["pets_images"])
 
 
-@pytest.mark.skipif(not shutil.which("chromium"), reason="Chromium is not installed (apt-get install chromium)")
-def test_asset_graph_page_shows_dataset_names(webserver, tmp_path):
+@contextmanager
+def chromium_page(url: str) -> Iterator[Any]:
+    """Headless Debian Chromium (never a downloaded build) on `url`, with the flags this closed network needs."""
     playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=[
@@ -114,40 +117,40 @@ def test_asset_graph_page_shows_dataset_names(webserver, tmp_path):
             "--disable-sync", "--no-first-run"])
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
-            page.goto(f"{webserver}/locations/dagster_datachain_demo/asset-groups/datasets/lineage", timeout=60_000)
-            page.get_by_text("pets_images", exact=True).first.wait_for(timeout=60_000)
-            skip = page.get_by_role("button", name="Skip")  # a first-visit newsletter dialog may cover the graph
-            if skip.count():
-                skip.click()
-            for name in DATASETS:
-                page.get_by_text(name, exact=True).first.wait_for(timeout=60_000)
-            page.screenshot(path=str(tmp_path / "asset-graph.png"))
+            page.goto(url, timeout=60_000)
+            yield page
         finally:
             browser.close()
+
+
+def dismiss_dialog(page: Any) -> None:
+    """A first-visit newsletter dialog may cover the page."""
+    skip = page.get_by_role("button", name="Skip")
+    if skip.count():
+        skip.click()
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="Chromium is not installed (apt-get install chromium)")
+def test_asset_graph_page_shows_dataset_names(webserver, tmp_path):
+    with chromium_page(f"{webserver}/locations/dagster_datachain_demo/asset-groups/datasets/lineage") as page:
+        page.get_by_text("pets_images", exact=True).first.wait_for(timeout=60_000)
+        dismiss_dialog(page)
+        for name in DATASETS:
+            page.get_by_text(name, exact=True).first.wait_for(timeout=60_000)
+        page.screenshot(path=str(tmp_path / "asset-graph.png"))
     assert (tmp_path / "asset-graph.png").stat().st_size > 10_000
 
 
 @pytest.mark.skipif(not shutil.which("chromium"), reason="Chromium is not installed (apt-get install chromium)")
 def test_asset_events_page_shows_image_thumbnails(webserver, tmp_path):
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        try:
-            page = browser.new_page(viewport={"width": 1600, "height": 1000})
-            page.goto(f"{webserver}/assets/pets_images?view=events", timeout=60_000)
-            skip = page.get_by_role("button", name="Skip")
-            row = page.locator("tr", has_text="dagster_datachain/thumbnails").first
-            row.wait_for(timeout=60_000)
-            if skip.count():
-                skip.click()
-            row.get_by_text("Show Markdown").click()
-            thumbnail = page.locator('img[src^="data:image/jpeg;base64,"]').first
-            thumbnail.wait_for(timeout=30_000)
-            widths = page.locator('img[src^="data:image/jpeg;base64,"]').evaluate_all(
-                "images => images.map(image => image.naturalWidth)")
-            page.screenshot(path=str(tmp_path / "thumbnails.png"))
-        finally:
-            browser.close()
+    with chromium_page(f"{webserver}/assets/pets_images?view=events") as page:
+        row = page.locator("tr", has_text="dagster_datachain/thumbnails").first
+        row.wait_for(timeout=60_000)
+        dismiss_dialog(page)
+        row.get_by_text("Show Markdown").click()
+        thumbnail = page.locator('img[src^="data:image/jpeg;base64,"]').first
+        thumbnail.wait_for(timeout=30_000)
+        widths = page.locator('img[src^="data:image/jpeg;base64,"]').evaluate_all(
+            "images => images.map(image => image.naturalWidth)")
+        page.screenshot(path=str(tmp_path / "thumbnails.png"))
     assert 1 <= len(widths) <= 4 and all(0 < width <= 64 for width in widths)
