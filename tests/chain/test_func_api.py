@@ -229,7 +229,7 @@ def _is_distinct():
 
 
 def _ne_none_count():
-    return dc.read_values(a=[1, None, 3]).filter(C("a") != None)  # noqa: E711 - IS NOT NULL, as users write it.to_list("a")
+    return dc.read_values(a=[1, None, 3]).filter(C("a") != None).to_list("a")  # noqa: E711 - IS NOT NULL, as users write it
 
 
 def _filter_multi():
