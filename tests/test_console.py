@@ -134,3 +134,14 @@ def test_progress_bar_on_a_terminal(tmp_path):
     text = output.decode(errors="replace")
     assert "UDF 'encode'" in text and "30/30" in text  # tqdm's bar reached the end
     assert "Saved encoded@1.0.0 (30 records)" in text
+
+
+def test_a_failure_prints_the_error_and_no_success_summary(tmp_path):
+    failing = ENCODE.replace('int(os.environ.get("FAIL_AT", "-1"))', "0")
+    result = run_script(tmp_path, failing)
+    assert result.returncode != 0 and "some bug" in result.stderr
+    assert "processed" not in result.stderr and "Saved" not in result.stderr
+
+    missing = run_script(tmp_path, SIZES, str(tmp_path / "no-such-folder"))
+    assert missing.returncode != 0 and "no such directory" in missing.stderr
+    assert "Listed" not in missing.stderr

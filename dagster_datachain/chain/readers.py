@@ -118,11 +118,11 @@ def _fresh_listing(memory: Memory, uri: StorageURI, update: bool) -> catalog.Lis
         if age < REMOTE_LISTING_TTL:
             logger.info("Using the listing of %s from %.0fs ago (update=True lists again)", existing.uri, age)
             return existing
+    if uri.is_local and not os.path.isdir(uri.fs_path(uri.prefix)):  # said before any listing output
+        raise StorageError(f"no such directory: {uri.fs_path(uri.prefix)}", uri=uri.source)
     listing = list_prefix(uri)
     staged = _stage_listing(listing, memory.staging_dir / f"listing-{uuid.uuid4().hex}.parquet")
     try:
-        if uri.is_local and listing.file_count == 0 and not os.path.isdir(uri.fs_path(uri.prefix)):
-            raise StorageError(f"no such directory: {uri.fs_path(uri.prefix)}", uri=uri.source)
         record = catalog.ListingRecord(
             source=uri.source, prefix=uri.prefix, table_name="", listed_at=now, fingerprint=listing.fingerprint,
             file_count=listing.file_count, total_size=listing.total_size,

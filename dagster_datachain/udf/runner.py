@@ -75,15 +75,17 @@ def _run_udf(udf: UDF, checkpoint: Checkpoint, input_schema: Schema, settings: S
 
 def _run_batches(job: _Job, todo: list[tuple[int, int]], progress: Progress, parallel: int) -> None:
     workers = min(parallel, len(todo))
+    finished = False
     try:
         if workers > 1:
             _run_parallel(job, todo, workers, progress)
         else:
             for start, end in todo:
                 progress.advance(job.process(start, end))
+        finished = True
     finally:
         job.close()
-        progress.close()
+        progress.close(finished)
 
 
 class _Job:
@@ -392,11 +394,13 @@ class Progress:
             logger.info("%s: %s/%s %s (%.0f%%), %.0f %s/s", self.label, self.done, self.total, self.unit,
                         100 * self.done / max(self.total, 1), self._rate(now), self.unit)
 
-    def close(self) -> None:
+    def close(self, finished: bool = True) -> None:
+        """Remove the bar; log the summary only for work that finished (a failure speaks for itself)."""
         if self.bar is not None:
             self.bar.close()
-        logger.info("%s: processed %s %s in %.1fs", self.label, self.done - self.first, self.unit,
-                    time.monotonic() - self.started)
+        if finished:
+            logger.info("%s: processed %s %s in %.1fs", self.label, self.done - self.first, self.unit,
+                        time.monotonic() - self.started)
 
     def _rate(self, now: float) -> float:
         return (self.done - self.first) / max(now - self.started, 1e-9)
