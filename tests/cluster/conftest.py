@@ -1,0 +1,174 @@
+"""A small cluster on 127.0.0.1: Redis as the celery broker, a Dagster instance on PostgreSQL shared by every
+process, and celery worker processes standing in for machines, each in a working directory (and DAGSTER_HOME) of
+its own so that no local file is shared."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.cluster.servers import Postgres, Redis, stop_group
+from tests.storage_servers import ServerUnavailable, _in_ci
+
+REPO = Path(__file__).resolve().parents[2]
+WORKER_START_SECONDS = 90
+
+
+def _start(server: type[Redis] | type[Postgres]) -> Redis | Postgres:
+    try:
+        return server()
+    except ServerUnavailable as exc:
+        if _in_ci():
+            pytest.fail(f"{exc}; CI=true requires it", pytrace=False)
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="module")
+def redis() -> Iterator[Redis]:
+    server = _start(Redis)
+    assert isinstance(server, Redis)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[Postgres]:
+    server = _start(Postgres)
+    assert isinstance(server, Postgres)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def instance_yaml(postgres: Postgres, database: str) -> str:
+    """dagster.yaml of an instance whose runs, events and schedules live in PostgreSQL (SQLAlchemy 2.1 needs the
+    psycopg2 scheme spelled out); compute logs are not kept, so nothing depends on a local folder."""
+    return f"""\
+storage:
+  postgres:
+    postgres_db:
+      hostname: 127.0.0.1
+      port: {postgres.port}
+      username: postgres
+      password: ""
+      db_name: {database}
+      scheme: postgresql+psycopg2
+compute_logs:
+  module: dagster._core.storage.noop_compute_log_manager
+  class: NoOpComputeLogManager
+telemetry:
+  enabled: false
+"""
+
+
+@pytest.fixture(scope="module")
+def dagster_home(postgres: Postgres, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The coordinator's DAGSTER_HOME; the schema is created here, once, before any worker starts (two workers
+    racing to create it on an empty database leave it broken)."""
+    import dagster as dg
+
+    postgres.create_database("dagster")
+    home = tmp_path_factory.mktemp("coordinator-home")
+    (home / "dagster.yaml").write_text(instance_yaml(postgres, "dagster"))
+    with dg.DagsterInstance.from_config(str(home)):
+        pass
+    return home
+
+
+@dataclass
+class Worker:
+    name: str
+    directory: Path
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def hostname(self) -> str:
+        return f"{self.name}@cluster"
+
+    def stop(self) -> None:
+        stop_group(self.process)
+
+
+@dataclass
+class Cluster:
+    """Celery workers started by the test; `executor_config` points a run's celery executor at the same broker."""
+
+    redis: Redis
+    dagster_home: Path
+    root: Path
+    env: dict[str, str]
+    workers: list[Worker] = field(default_factory=list)
+
+    @property
+    def executor_config(self) -> dict[str, object]:
+        return {"broker": f"{self.redis.url}/0", "backend": f"{self.redis.url}/1",
+                "config_source": {"worker_prefetch_multiplier": 1}}
+
+    def start_worker(self, name: str) -> Worker:
+        """A `celery -A dagster_celery.app worker` process (one task at a time) in a folder of its own, with its own
+        DAGSTER_HOME pointing at the shared PostgreSQL instance; started in its own session so its pool goes too."""
+        directory = self.root / name
+        (directory / "home").mkdir(parents=True)
+        (directory / "home" / "dagster.yaml").write_text((self.dagster_home / "dagster.yaml").read_text())
+        (directory / "dagster_celery_config.py").write_text(  # read by dagster_celery.app from the working dir
+            f"broker_url = {self.redis.url + '/0'!r}\nresult_backend = {self.redis.url + '/1'!r}\n"
+            "worker_prefetch_multiplier = 1\n")
+        env = {**self.env, "DAGSTER_HOME": str(directory / "home"), "DC_CLUSTER_WORKER": name,
+               "PYTHONPATH": os.pathsep.join([str(directory), str(REPO)])}
+        log = directory / "worker.log"
+        with open(log, "wb") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "dagster_celery.app", "worker", "-n", f"{name}@cluster",
+                 "-c", "1", "-O", "fair", "-l", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+                cwd=directory, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        worker = Worker(name, directory, process, log)
+        self.workers.append(worker)
+        return worker
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + WORKER_START_SECONDS
+        for worker in self.workers:
+            while b" ready." not in worker.log.read_bytes():
+                if worker.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"celery worker {worker.name} did not start:\n{worker.log.read_text()[-3000:]}")
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+
+
+@pytest.fixture
+def cluster(redis: Redis, dagster_home: Path, s3_server, tmp_path: Path,
+            monkeypatch: pytest.MonkeyPatch) -> Iterator[Cluster]:
+    """Two celery workers and the environment they share with the test: the input bucket on moto S3 and the Data
+    Memory. The test process sees the same variables (it imports the job's module as the run's coordinator)."""
+    env = {
+        "DC_CLUSTER_BUCKET": s3_server.make_bucket("cluster-input"),
+        "DC_CLUSTER_S3": s3_server.storage_options["endpoint_url"],
+        "AWS_ACCESS_KEY_ID": "cluster-test", "AWS_SECRET_ACCESS_KEY": "cluster-test",
+        "DATACHAIN_ROOT_DIR": str(tmp_path / "data-memory"),
+        "DC_CLUSTER_CALLS": str(tmp_path / "calls.log"),
+        "DC_CLUSTER_STALLED": str(tmp_path / "stalled"),
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DAGSTER_HOME", str(dagster_home))
+    monkeypatch.delenv("DC_CLUSTER_STALL_ON", raising=False)
+    running = Cluster(redis, dagster_home, tmp_path / "workers", {**os.environ, **env})
+    try:
+        yield running
+    finally:
+        running.stop()
