@@ -15,7 +15,6 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 
 import duckdb
 import pyarrow as pa
-from duckdb import col, fn
 from pydantic import ValidationError
 
 from ..errors import (
@@ -30,6 +29,8 @@ from ..errors import (
 )
 from ..memory import catalog
 from ..memory.changes import count_changes
+from ..memory.expressions import Windows, col, fn, lit
+from ..memory.expressions import field as struct_field
 from ..memory.names import Bump, parse_version, validate_columns, validate_name
 from ..memory.schema import (
     Schema,
@@ -650,14 +651,15 @@ class DataChain:
         path = checkpoint.staging_input_path()
         with self._memory.connect() as con:
             rel = self._relation(con)
+            numbering = Windows()
             if partition_by:
-                keys = [C(k).build(self._schema) for k in partition_by]
-                unit = (fn("dense_rank").over(order_by=keys) - 1).alias(UNIT)
-                rel = rel.select("*", unit).sort(col(UNIT))
+                keys = [(C(k).build(self._schema), False) for k in partition_by]
+                unit = (numbering.over("dense_rank", order_by=keys) - lit(1)).alias(UNIT)
+                rel = numbering.select(rel, unit).sort(col(UNIT))
             elif one_group:
-                rel = rel.select("*", duckdb.ConstantExpression(0).cast("BIGINT").alias(UNIT))
+                rel = rel.select("*", lit(0).cast("BIGINT").alias(UNIT))
             else:
-                rel = rel.select("*", (fn("row_number").over() - 1).alias(UNIT))
+                rel = numbering.select(rel, (numbering.over("row_number") - lit(1)).alias(UNIT))
             rel.write_parquet(str(path))
         counted = scratch_connection().read_parquet(str(path)).aggregate([fn("max", col(UNIT))]).fetchall()
         units = 0 if counted[0][0] is None else int(counted[0][0]) + 1
@@ -725,29 +727,32 @@ class DataChain:
             assert spec is not None  # a delta plan exists only for a delta source
             close = lambda con, table, seq: delta.close_target_rows(  # noqa: E731
                 con, table, plan.close_keys, spec, self._schema, seq)
+        def commit(con: duckdb.DuckDBPyConnection) -> catalog.VersionRecord:
+            previous = _latest(con, name)
+            record = catalog.commit_version(
+                con,
+                name=name,
+                version=explicit or catalog.next_version(previous, self._schema, update_version, self.code_hash()),
+                schema=self._schema,
+                rows=resolved._relation(con),
+                code_hash=self.code_hash(),
+                chain_hash=chain_hash,
+                lineage=self.lineage(),
+                run_id=current_run_id(),
+                description=description if description is not None else (
+                    previous.description if previous else None),
+                close=close,
+            )
+            if explicit is None and update_version is None and _same_rows(con, previous, record):
+                raise _SameRows(previous)  # type: ignore[arg-type]  # rolls the new version back
+            self._record_seen(con, name, record.seq, plan)
+            if attrs:
+                catalog.set_attrs(con, record, attrs)
+            _record_errors(con, name, record, errors)
+            return record
+
         try:
-            with self._memory.transaction() as con:
-                previous = _latest(con, name)
-                record = catalog.commit_version(
-                    con,
-                    name=name,
-                    version=explicit or catalog.next_version(previous, self._schema, update_version, self.code_hash()),
-                    schema=self._schema,
-                    rows=resolved._relation(con),
-                    code_hash=self.code_hash(),
-                    chain_hash=chain_hash,
-                    lineage=self.lineage(),
-                    run_id=current_run_id(),
-                    description=description if description is not None else (
-                        previous.description if previous else None),
-                    close=close,
-                )
-                if explicit is None and update_version is None and _same_rows(con, previous, record):
-                    raise _SameRows(previous)  # type: ignore[arg-type]  # rolls the new version back
-                self._record_seen(con, name, record.seq, plan)
-                if attrs:
-                    catalog.set_attrs(con, record, attrs)
-                _record_errors(con, name, record, errors)
+            record = self._memory.commit(commit, f"saving dataset {name!r}")  # again after a concurrent save of it
         except _SameRows as same:
             logger.info("%s is unchanged: the chain's rows equal its rows; no new version saved", same.record.reference)
             return same.record
@@ -914,7 +919,7 @@ def _with_field(base: Expr, spec: TypeSpec, path: list[str], value: Expr) -> Exp
         def rebuild(expr: duckdb.Expression, model: TypeSpec, rest: list[str]) -> duckdb.Expression:
             fields = []
             for field, field_spec in model.fields.items():
-                current = fn("struct_extract", expr, duckdb.ConstantExpression(field))
+                current = struct_field(expr, field)
                 if field == rest[0]:
                     current = value.build(schema) if len(rest) == 1 else rebuild(current, field_spec, rest[1:])
                 fields.append(current.alias(field))

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
 import pyarrow as pa
-from duckdb import col, fn, star
 
 from ..errors import SchemaError
 from ..memory.catalog import LineageEntry, ListingRecord, VersionRecord, version_rows
+from ..memory.expressions import col, distinct_on, field, fn, group, offset, star, windows
 from ..memory.schema import Schema, to_arrow_schema
 from ..udf.checkpoint import UNIT
 from ..udf.signature import UDF
@@ -79,10 +79,10 @@ class ListingSource(Source):
 
     def relation(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
         rel = con.table(self.listing.table_name)
-        condition = col("file")["is_latest"]
+        condition = field(col("file"), "is_latest")
         if self.regex:
-            condition = condition & fn("regexp_full_match", col("file")["path"], self.regex)
-        return rel.filter(condition).sort(col("file")["path"]).select(col("file").alias(self.column))
+            condition = condition & fn("regexp_full_match", field(col("file"), "path"), self.regex)
+        return rel.filter(condition).sort(field(col("file"), "path")).select(col("file").alias(self.column))
 
     def lineage(self) -> list[LineageEntry]:
         return [LineageEntry(kind="listing", name=self.listing.uri, version=self.listing.fingerprint)]
@@ -191,11 +191,12 @@ class Filter(Step):
         self.text = f"filter({self.condition.text})"
 
     def apply(self, rel: duckdb.DuckDBPyRelation, schema: Schema, compiler: Compiler) -> duckdb.DuckDBPyRelation:
-        condition = self.condition.build(schema)
+        with windows() as window_functions:
+            condition = self.condition.build(schema)
         if not self.condition.is_window:
             return rel.filter(condition)
         # SQL evaluates window functions after WHERE: compute the condition as a column first
-        marked = rel.select(star(), condition.alias(_KEEP))
+        marked = window_functions.select(rel, condition.alias(_KEEP))
         return marked.filter(col(_KEEP)).select(star(exclude=[_KEEP]))
 
 
@@ -213,9 +214,9 @@ class Mutate(Step):
         for name, expr in self.columns.items():
             if expr.is_aggregate:
                 raise SchemaError(f"mutate: {name}={expr.text} is an aggregate; use it in group_by")
-        new = [expr.build(schema).alias(name) for name, expr in self.columns.items()]
-        replaced = [name for name in self.columns if name in schema]
-        return rel.select(star(exclude=replaced), *new) if len(replaced) < len(schema) else rel.select(*new)
+        with windows() as window_functions:
+            new = [expr.build(schema).alias(name) for name, expr in self.columns.items()]
+        return window_functions.select(rel, *new, exclude=[name for name in self.columns if name in schema])
 
 
 @dataclass(eq=False)
@@ -259,7 +260,7 @@ class Slice(Step):
 
     def apply(self, rel: duckdb.DuckDBPyRelation, schema: Schema, compiler: Compiler) -> duckdb.DuckDBPyRelation:
         if self.limit is None:
-            return rel.offset(self.offset)
+            return offset(rel, self.offset)
         return rel.limit(self.limit, self.offset)
 
 
@@ -274,10 +275,10 @@ class GroupBy(Step):
         self.text = f"group_by({keys}, " + ", ".join(f"{k}={v.text}" for k, v in self.aggregates.items()) + ")"
 
     def apply(self, rel: duckdb.DuckDBPyRelation, schema: Schema, compiler: Compiler) -> duckdb.DuckDBPyRelation:
-        keys = [expr.build(schema).alias(name) for name, expr in group_keys(self.partition_by)]
+        keys = [(name, expr.build(schema)) for name, expr in group_keys(self.partition_by)]
         aggregates = [e.build(schema).alias(n) for n, e in self.aggregates.items()]
         try:
-            return rel.group_by(*keys).agg(*aggregates) if keys else rel.aggregate(aggregates)
+            return group(rel, keys, aggregates)
         except duckdb.BinderException:
             for name, expr in self.aggregates.items():
                 if not expr.is_aggregate:
@@ -375,7 +376,7 @@ class Distinct(Step):
     def apply(self, rel: duckdb.DuckDBPyRelation, schema: Schema, compiler: Compiler) -> duckdb.DuckDBPyRelation:
         if not self.on:
             return rel.distinct()
-        return rel.distinct(on=[resolve_column(c, schema) for c in self.on])
+        return distinct_on(rel, [resolve_column(c, schema) for c in self.on])
 
 
 @dataclass(eq=False)
