@@ -1,6 +1,6 @@
 """A small cluster on 127.0.0.1: Redis as the celery broker, a Dagster instance on PostgreSQL shared by every
-process, and celery worker processes standing in for machines, each in a working directory (and DAGSTER_HOME) of
-its own so that no local file is shared."""
+process, a Data Memory on DuckLake (its catalog in the same PostgreSQL), and celery worker processes standing in
+for machines, each in a working directory (and DAGSTER_HOME) of its own."""
 
 from __future__ import annotations
 
@@ -8,49 +8,38 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from tests.cluster.servers import Postgres, Redis, stop_group
+from tests.cluster.servers import Redis, stop_group
 from tests.storage_servers import ServerUnavailable, _in_ci
+from tests.team import conftest as team
+from tests.team.conftest import Lake, PostgresServer
 
 REPO = Path(__file__).resolve().parents[2]
 WORKER_START_SECONDS = 90
-
-
-def _start(server: type[Redis] | type[Postgres]) -> Redis | Postgres:
-    try:
-        return server()
-    except ServerUnavailable as exc:
-        if _in_ci():
-            pytest.fail(f"{exc}; CI=true requires it", pytrace=False)
-        pytest.skip(str(exc))
+postgres_server = team.postgres_server  # the session's PostgreSQL: Dagster instance and lake catalog
 
 
 @pytest.fixture(scope="module")
 def redis() -> Iterator[Redis]:
-    server = _start(Redis)
-    assert isinstance(server, Redis)
+    try:
+        server = Redis()
+    except ServerUnavailable as exc:
+        if _in_ci():
+            pytest.fail(f"{exc}; CI=true requires it", pytrace=False)
+        pytest.skip(str(exc))
     try:
         yield server
     finally:
         server.stop()
 
 
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[Postgres]:
-    server = _start(Postgres)
-    assert isinstance(server, Postgres)
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def instance_yaml(postgres: Postgres, database: str) -> str:
+def instance_yaml(postgres: PostgresServer, database: str) -> str:
     """dagster.yaml of an instance whose runs, events and schedules live in PostgreSQL (SQLAlchemy 2.1 needs the
     psycopg2 scheme spelled out); compute logs are not kept, so nothing depends on a local folder."""
     return f"""\
@@ -60,7 +49,7 @@ storage:
       hostname: 127.0.0.1
       port: {postgres.port}
       username: postgres
-      password: ""
+      password: {{env: PGPASSWORD}}
       db_name: {database}
       scheme: postgresql+psycopg2
 compute_logs:
@@ -72,17 +61,18 @@ telemetry:
 
 
 @pytest.fixture(scope="module")
-def dagster_home(postgres: Postgres, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def dagster_home(postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The coordinator's DAGSTER_HOME; the schema is created here, once, before any worker starts (two workers
     racing to create it on an empty database leave it broken)."""
     import dagster as dg
 
-    postgres.create_database("dagster")
     home = tmp_path_factory.mktemp("coordinator-home")
-    (home / "dagster.yaml").write_text(instance_yaml(postgres, "dagster"))
-    with dg.DagsterInstance.from_config(str(home)):
-        pass
-    return home
+    (home / "dagster.yaml").write_text(instance_yaml(postgres_server, postgres_server.create_database()))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PGPASSWORD", postgres_server.password)
+        with dg.DagsterInstance.from_config(str(home)):
+            pass
+        yield home
 
 
 @dataclass
@@ -125,6 +115,7 @@ class Cluster:
             f"broker_url = {self.redis.url + '/0'!r}\nresult_backend = {self.redis.url + '/1'!r}\n"
             "worker_prefetch_multiplier = 1\n")
         env = {**self.env, "DAGSTER_HOME": str(directory / "home"), "DC_CLUSTER_WORKER": name,
+               "DATACHAIN_ROOT_DIR": str(directory / ".datachain"),  # this machine's own cache
                "PYTHONPATH": os.pathsep.join([str(directory), str(REPO)])}
         log = directory / "worker.log"
         with open(log, "wb") as out:
@@ -151,15 +142,19 @@ class Cluster:
 
 
 @pytest.fixture
-def cluster(redis: Redis, dagster_home: Path, s3_server, tmp_path: Path,
+def cluster(redis: Redis, dagster_home: Path, postgres_server: PostgresServer, s3_server, tmp_path: Path,
             monkeypatch: pytest.MonkeyPatch) -> Iterator[Cluster]:
-    """Two celery workers and the environment they share with the test: the input bucket on moto S3 and the Data
-    Memory. The test process sees the same variables (it imports the job's module as the run's coordinator)."""
+    """Celery workers (started by the test) and the environment they share with it: the input bucket on moto S3
+    and the Data Memory, a DuckLake whose catalog is in PostgreSQL and whose data path is a folder every worker
+    mounts (checkpoint parts live there, so a shard resumes on any worker). The test process sees the same
+    variables (it imports the job's module as the run's coordinator)."""
+    lake = Lake(postgres_server.url(postgres_server.create_database()), str(tmp_path / "shared-volume" / "lake"))
     env = {
-        "DC_CLUSTER_BUCKET": s3_server.make_bucket("cluster-input"),
-        "DC_CLUSTER_S3": s3_server.storage_options["endpoint_url"],
+        "DC_CLUSTER_BUCKET": s3_server.make_bucket(f"cluster-{uuid.uuid4().hex[:8]}") + "/",
+        "AWS_ENDPOINT_URL": s3_server.url,
         "AWS_ACCESS_KEY_ID": "cluster-test", "AWS_SECRET_ACCESS_KEY": "cluster-test",
-        "DATACHAIN_ROOT_DIR": str(tmp_path / "data-memory"),
+        "DATACHAIN_CATALOG": lake.catalog, "DATACHAIN_DATA_PATH": lake.data_path,
+        "PGPASSWORD": postgres_server.password,
         "DC_CLUSTER_CALLS": str(tmp_path / "calls.log"),
         "DC_CLUSTER_STALLED": str(tmp_path / "stalled"),
     }

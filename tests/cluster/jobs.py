@@ -1,8 +1,9 @@
-"""A sharded dataset asset for the cluster tests. Celery workers re-import this module, so everything it needs
+"""A sharded dataset asset for the cluster tests. Worker processes re-import this module, so everything it needs
 comes from environment variables the test sets for them: the input bucket (DC_CLUSTER_BUCKET, on the moto S3
-server at DC_CLUSTER_S3), the Data Memory (DATACHAIN_ROOT_DIR), the file the UDF logs its calls to
-(DC_CLUSTER_CALLS), the worker's name (DC_CLUSTER_WORKER), and the row to stall on (DC_CLUSTER_STALL_ON, once,
-announcing itself in DC_CLUSTER_STALLED)."""
+server at AWS_ENDPOINT_URL), the Data Memory (DATACHAIN_CATALOG and DATACHAIN_DATA_PATH, or
+DATACHAIN_ROOT_DIR), the file the UDF logs its calls to (DC_CLUSTER_CALLS), the worker's name
+(DC_CLUSTER_WORKER), and the row to stall on (DC_CLUSTER_STALL_ON, once, announcing itself in
+DC_CLUSTER_STALLED)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from pathlib import Path
 
 import dagster as dg
 from dagster_celery import celery_executor
+from dagster_dask import dask_executor
 
 import dagster_datachain as dc
 
-BUCKET = os.environ.get("DC_CLUSTER_BUCKET", "s3://missing/")
 SHARDS = 4
 
 
@@ -34,17 +35,20 @@ def logged_size(file: dc.File) -> int:
 
 @dc.sharded_dataset_asset(shards=SHARDS, batch_size=4)
 def cluster_sizes() -> dc.DataChain:
-    return dc.read_storage(BUCKET).map(size=logged_size)
+    return dc.read_storage(os.environ["DC_CLUSTER_BUCKET"]).map(size=logged_size)
 
 
-S3 = {"s3://": {"endpoint_url": os.environ.get("DC_CLUSTER_S3")}}
-memory = dc.DataMemory(knowledge_base=None, storage_options=S3)
 defs = dg.Definitions(
     assets=[cluster_sizes],
-    jobs=[dg.define_asset_job("on_celery", selection=[cluster_sizes], executor_def=celery_executor)],
-    resources={"data_memory": memory, "dataset_io_manager": dc.DatasetIOManager(data_memory=memory)},
+    jobs=[dg.define_asset_job("on_celery", selection=[cluster_sizes], executor_def=celery_executor),
+          dg.define_asset_job("on_dask", selection=[cluster_sizes], executor_def=dask_executor)],
+    resources=dc.datachain_resources(knowledge_base=None),
 )
 
 
 def on_celery() -> dg.JobDefinition:
     return defs.resolve_job_def("on_celery")
+
+
+def on_dask() -> dg.JobDefinition:
+    return defs.resolve_job_def("on_dask")

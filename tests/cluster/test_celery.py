@@ -28,7 +28,7 @@ def _step(op: str) -> str:
 
 def _upload(cluster: Cluster, s3_server) -> dict[str, int]:
     fs = s3_server.fs()
-    bucket = cluster.env["DC_CLUSTER_BUCKET"].removeprefix("s3://")
+    bucket = cluster.env["DC_CLUSTER_BUCKET"].removeprefix("s3://").strip("/")
     sizes = {f"f{i:03d}.bin": i for i in range(FILES)}
     for name, size in sizes.items():
         fs.pipe(f"{bucket}/{name}", b"x" * size)
@@ -39,7 +39,7 @@ def _shard_rows(cluster: Cluster, shard: int) -> list[str]:
     """The rows one shard step computes, in the order it computes them."""
     from tests.cluster import jobs
 
-    with jobs.memory.scope():
+    with dc.DataMemory().scope():
         return dc.read_storage(cluster.env["DC_CLUSTER_BUCKET"]).shard(shard, jobs.SHARDS).to_values("file.path")
 
 
@@ -130,5 +130,5 @@ def test_shards_on_two_celery_workers_survive_a_killed_worker(cluster: Cluster, 
     rows = dict(dc.read_dataset("cluster_sizes").select("file.path", "size").to_list())
     assert rows == sizes  # every input row exactly once
     assert dc.read_dataset("cluster_sizes").count() == FILES
-    with jobs.memory.memory().connect() as con:
+    with dc.DataMemory().memory().connect() as con:
         assert [v.version for v in catalog.list_versions(con, "cluster_sizes")] == ["1.0.0"]
