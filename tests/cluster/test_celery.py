@@ -127,6 +127,10 @@ def test_shards_on_two_celery_workers_survive_a_killed_worker(cluster: Cluster, 
     assert sorted(path for _, path in redone) == sorted(stalled_shard[done:])  # only the rows not committed
     assert all(before[path] == 1 for path in stalled_shard[:done])
 
+    # no step output went through a filesystem IO manager (it would write under the instance's storage folder)
+    assert [p for p in (dagster_home / "storage").rglob("*") if p.is_file()] == []
+    for worker in cluster.workers:
+        assert not (worker.directory / ".datachain" / "db.duckdb").exists()  # the lake, not a local file
     rows = dict(dc.read_dataset("cluster_sizes").select("file.path", "size").to_list())
     assert rows == sizes  # every input row exactly once
     assert dc.read_dataset("cluster_sizes").count() == FILES
