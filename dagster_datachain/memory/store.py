@@ -21,7 +21,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
@@ -255,7 +255,8 @@ class Memory:
                 con.commit()
                 break
             except duckdb.Error as exc:
-                con.rollback()
+                with suppress(duckdb.TransactionException):  # a failed commit has already ended the transaction
+                    con.rollback()
                 if not is_conflict(exc) or attempt == COMMIT_ATTEMPTS - 1:
                     raise
                 time.sleep(0.05 * (1 + random.random()))

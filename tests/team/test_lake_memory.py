@@ -1,8 +1,6 @@
 """Data Memory on DuckLake: the chain API on a lake, other processes on the same lake, concurrent saves,
 a crash mid-commit, bad configuration, and credentials that never leak."""
 
-from __future__ import annotations
-
 import os
 import signal
 import subprocess
@@ -11,10 +9,13 @@ import textwrap
 import time
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 import dagster_datachain as dc
+from dagster_datachain import DataMemory
 from dagster_datachain.errors import DataMemoryConfigError
+from dagster_datachain.kb import build_knowledge_base
 from dagster_datachain.memory import catalog
 from tests.team.conftest import PG_PASSWORD, S3_SECRET, Lake, PostgresServer
 
@@ -109,7 +110,7 @@ def _save_at_once(lake: Lake, tmp_path: Path, names: list[str]) -> list[str]:
     outputs = [saver.communicate(timeout=240) for saver in savers]
     for saver, (_, err) in zip(savers, outputs, strict=True):
         assert saver.returncode == 0, err
-    return [out.strip() for out, _ in outputs]
+    return [out.strip().splitlines()[-1] for out, _ in outputs]
 
 
 def test_concurrent_saves_of_different_datasets_all_land(pg_s3_lake: Lake, tmp_path: Path):
@@ -224,21 +225,17 @@ def test_a_catalog_without_data_path_or_a_bad_scheme_is_refused(tmp_path: Path):
 # ----------------------------------------------------------------------------- credentials
 
 
+@dg.asset
+def secret_free(context: dg.AssetExecutionContext, data_memory: DataMemory) -> dg.MaterializeResult:
+    with data_memory.scope():
+        chain = dc.read_values(n=[1, 2, 3])
+    return data_memory.save(context, chain)
+
+
 def test_credentials_never_reach_repr_kb_metadata_or_logs(pg_s3_lake: Lake, tmp_path: Path, caplog):
-    import dagster as dg
-
-    from dagster_datachain import DataMemory
-    from dagster_datachain.kb import build_knowledge_base
-
     caplog.set_level("DEBUG")
     resource = DataMemory(catalog=pg_s3_lake.catalog, data_path=pg_s3_lake.data_path,
                           knowledge_base=str(tmp_path / "kb"))
-
-    @dg.asset
-    def secret_free(context: dg.AssetExecutionContext, data_memory: DataMemory) -> dg.MaterializeResult:
-        with data_memory.scope():
-            chain = dc.read_values(n=[1, 2, 3])
-        return data_memory.save(context, chain)
 
     result = dg.materialize([secret_free], resources={"data_memory": resource})
     assert result.success
