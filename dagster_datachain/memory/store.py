@@ -30,7 +30,7 @@ import duckdb
 
 from ..errors import DataMemoryConflictError, DataMemoryCorruptError, DataMemoryFullError, DataMemoryLockedError
 from .config import resolve_lake, resolve_root
-from .lake import Lake, LakeConfig, is_conflict
+from .lake import Lake, LakeConfig, is_conflict, tune
 
 logger = logging.getLogger(__name__)
 
@@ -252,6 +252,7 @@ class Memory:
                 con.begin()
                 for statement in _CATALOG_DDL:
                     con.execute(statement)
+                tune(con)
                 con.commit()
                 break
             except duckdb.Error as exc:

@@ -86,6 +86,18 @@ def test_a_version_saved_on_a_lake_is_read_from_another_process(pg_s3_lake: Lake
     assert result.stdout.split("\n")[0] == "[0, 1] 3"
 
 
+def test_cli_options_and_variables_choose_the_lake(sqlite_lake: Lake, capsys, monkeypatch):
+    from dagster_datachain.cli import main
+
+    dc.read_values(n=[1, 2], memory=sqlite_lake.memory()).save("cli_seen")
+    assert main(["--catalog", sqlite_lake.catalog, "--data-path", sqlite_lake.data_path, "datasets"]) == 0
+    assert "cli_seen" in capsys.readouterr().out
+    for name, value in sqlite_lake.env({}).items():
+        monkeypatch.setenv(name, value)
+    assert main(["show", "cli_seen@1.0.0"]) == 0
+    assert "cli_seen" not in capsys.readouterr().err
+
+
 SAVER = """
 import sys, time
 from pathlib import Path
