@@ -49,6 +49,7 @@ def resolve_lake(catalog: str | None = None, data_path: str | None = None,
                                         f"or set ${CATALOG_ENV_VAR}")
         return None
     config = LakeConfig(catalog, data_path or "", storage_options or {})
+    config.kind  # noqa: B018 - refuses an unsupported catalog now, not at the first connection
     if data_path is None:
         if config.kind == "postgres":
             raise DataMemoryConfigError(f"the Data Memory catalog {config.shown_catalog} needs a data path for its "

@@ -10,8 +10,10 @@ password inside the attach string; neither is written to the catalog, and messag
 from __future__ import annotations
 
 import os
+import random
 import tempfile
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +29,7 @@ from . import extensions
 from .sql import literal
 
 ALIAS = "dm"
+_ATTACH_ATTEMPTS = 5
 """The name the lake is attached under in every connection."""
 
 
@@ -96,6 +99,7 @@ class Lake:
         try:
             cursor.execute(f"USE {ALIAS}")
             cursor.execute("SET TimeZone = 'UTC'")
+            cursor.execute("SET enable_progress_bar = false")  # slow S3 reads would draw bars on stdout
             yield cursor
         finally:
             cursor.close()
@@ -124,21 +128,45 @@ class Lake:
                 _check_bucket(con, config)
             else:
                 _check_writable(config.local_data_path())  # type: ignore[arg-type]
-            target = config.attach_target()
-            try:
-                con.execute(f"ATTACH {literal(target)} AS {ALIAS} (DATA_PATH {literal(config.stored_data_path())})")
-            except duckdb.Error as exc:
-                raise DataMemoryConfigError(
-                    f"cannot open the Data Memory catalog {config.shown_catalog}: {_catalog_problem(exc)}") from None
-            return con
+            # rows always go to Parquet: DuckLake 1.5.5 cannot read back a TIMESTAMPTZ inside a STRUCT it
+            # inlined into the catalog ("Failed to read inlined data")
+            attach = (f"ATTACH {literal(config.attach_target())} AS {ALIAS} "
+                      f"(DATA_PATH {literal(config.stored_data_path())}, DATA_INLINING_ROW_LIMIT 0)")
+            attempt = 1
+            while True:
+                try:
+                    con.execute(attach)
+                    return con
+                except duckdb.Error as exc:
+                    # processes creating a new catalog at once: one wins, the others find its tables on retry
+                    racing = "already exists" in str(exc) or "duplicate key" in str(exc)
+                    if not racing or attempt == _ATTACH_ATTEMPTS:
+                        raise DataMemoryConfigError(f"cannot open the Data Memory catalog {config.shown_catalog}: "
+                                                    f"{_catalog_problem(exc)}") from None
+                time.sleep(0.1 * (1 + random.random()))
+                attempt += 1
         except BaseException:
             con.close()
             raise
 
 
+ROW_GROUP_ROWS = 16384
+"""Rows per Parquet row group in a new lake (DuckLake's default, 122,880, leaves 100k rows of vectors to one
+thread: a cosine top-3 over 100k x 512 took twice as long)."""
+
+
+def tune(con: duckdb.DuckDBPyConnection) -> None:
+    """Set the lake's Parquet options once, when it has none yet (inside the catalog's first transaction)."""
+    current = con.execute(f"SELECT count(*) FROM {ALIAS}.options() WHERE option_name = 'parquet_row_group_size'")
+    if not current.fetchall()[0][0]:
+        con.execute(f"CALL {ALIAS}.set_option('parquet_row_group_size', ?)", [ROW_GROUP_ROWS])
+
+
 def is_conflict(exc: BaseException) -> bool:
-    """Whether DuckLake refused a commit because another transaction changed the same table meanwhile."""
-    return isinstance(exc, duckdb.Error) and "conflict" in str(exc).lower()
+    """Whether DuckLake refused a commit because another transaction changed the same table meanwhile (or, with
+    a SQLite catalog, held its lock)."""
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.Error) and ("conflict" in text or "database is locked" in text)
 
 
 def _catalog_problem(exc: duckdb.Error) -> str:

@@ -21,7 +21,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,7 +30,7 @@ import duckdb
 
 from ..errors import DataMemoryConflictError, DataMemoryCorruptError, DataMemoryFullError, DataMemoryLockedError
 from .config import resolve_lake, resolve_root
-from .lake import Lake, LakeConfig, is_conflict
+from .lake import Lake, LakeConfig, is_conflict, tune
 
 logger = logging.getLogger(__name__)
 
@@ -252,10 +252,12 @@ class Memory:
                 con.begin()
                 for statement in _CATALOG_DDL:
                     con.execute(statement)
+                tune(con)
                 con.commit()
                 break
             except duckdb.Error as exc:
-                con.rollback()
+                with suppress(duckdb.TransactionException):  # a failed commit has already ended the transaction
+                    con.rollback()
                 if not is_conflict(exc) or attempt == COMMIT_ATTEMPTS - 1:
                     raise
                 time.sleep(0.05 * (1 + random.random()))

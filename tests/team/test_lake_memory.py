@@ -1,8 +1,6 @@
 """Data Memory on DuckLake: the chain API on a lake, other processes on the same lake, concurrent saves,
 a crash mid-commit, bad configuration, and credentials that never leak."""
 
-from __future__ import annotations
-
 import os
 import signal
 import subprocess
@@ -11,10 +9,13 @@ import textwrap
 import time
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 import dagster_datachain as dc
+from dagster_datachain import DataMemory
 from dagster_datachain.errors import DataMemoryConfigError
+from dagster_datachain.kb import build_knowledge_base
 from dagster_datachain.memory import catalog
 from tests.team.conftest import PG_PASSWORD, S3_SECRET, Lake, PostgresServer
 
@@ -85,6 +86,18 @@ def test_a_version_saved_on_a_lake_is_read_from_another_process(pg_s3_lake: Lake
     assert result.stdout.split("\n")[0] == "[0, 1] 3"
 
 
+def test_cli_options_and_variables_choose_the_lake(sqlite_lake: Lake, capsys, monkeypatch):
+    from dagster_datachain.cli import main
+
+    dc.read_values(n=[1, 2], memory=sqlite_lake.memory()).save("cli_seen")
+    assert main(["--catalog", sqlite_lake.catalog, "--data-path", sqlite_lake.data_path, "datasets"]) == 0
+    assert "cli_seen" in capsys.readouterr().out
+    for name, value in sqlite_lake.env({}).items():
+        monkeypatch.setenv(name, value)
+    assert main(["show", "cli_seen@1.0.0"]) == 0
+    assert "cli_seen" not in capsys.readouterr().err
+
+
 SAVER = """
 import sys, time
 from pathlib import Path
@@ -109,7 +122,7 @@ def _save_at_once(lake: Lake, tmp_path: Path, names: list[str]) -> list[str]:
     outputs = [saver.communicate(timeout=240) for saver in savers]
     for saver, (_, err) in zip(savers, outputs, strict=True):
         assert saver.returncode == 0, err
-    return [out.strip() for out, _ in outputs]
+    return [out.strip().splitlines()[-1] for out, _ in outputs]
 
 
 def test_concurrent_saves_of_different_datasets_all_land(pg_s3_lake: Lake, tmp_path: Path):
@@ -224,21 +237,17 @@ def test_a_catalog_without_data_path_or_a_bad_scheme_is_refused(tmp_path: Path):
 # ----------------------------------------------------------------------------- credentials
 
 
+@dg.asset
+def secret_free(context: dg.AssetExecutionContext, data_memory: DataMemory) -> dg.MaterializeResult:
+    with data_memory.scope():
+        chain = dc.read_values(n=[1, 2, 3])
+    return data_memory.save(context, chain)
+
+
 def test_credentials_never_reach_repr_kb_metadata_or_logs(pg_s3_lake: Lake, tmp_path: Path, caplog):
-    import dagster as dg
-
-    from dagster_datachain import DataMemory
-    from dagster_datachain.kb import build_knowledge_base
-
     caplog.set_level("DEBUG")
     resource = DataMemory(catalog=pg_s3_lake.catalog, data_path=pg_s3_lake.data_path,
                           knowledge_base=str(tmp_path / "kb"))
-
-    @dg.asset
-    def secret_free(context: dg.AssetExecutionContext, data_memory: DataMemory) -> dg.MaterializeResult:
-        with data_memory.scope():
-            chain = dc.read_values(n=[1, 2, 3])
-        return data_memory.save(context, chain)
 
     result = dg.materialize([secret_free], resources={"data_memory": resource})
     assert result.success
