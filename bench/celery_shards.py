@@ -83,8 +83,7 @@ def timed(job: Callable[[], dg.JobDefinition], instance: dg.DagsterInstance, run
 
 
 def fresh_lake(postgres: PostgresServer, data_path: Path) -> None:
-    """Point this process (and the workers it starts) at a new lake, created here: steps attaching an empty
-    catalog at once would race to create it."""
+    """Point this process (and the workers it starts) at a new lake, created here before any worker attaches."""
     os.environ["DATACHAIN_CATALOG"] = postgres.url(postgres.create_database())
     os.environ["DATACHAIN_DATA_PATH"] = str(data_path)
     with dc.DataMemory().memory().connect():
