@@ -18,6 +18,9 @@ import dagster_datachain as dc
 from dagster_datachain.memory import catalog
 from tests.cluster.conftest import Cluster
 
+for _package in ("dagster_celery", "dagster_dask", "redis"):  # the [team] extra
+    pytest.importorskip(_package)
+
 FILES = 64
 BATCH = 4
 

@@ -8,7 +8,8 @@ import pytest
 
 import dagster_datachain as dc
 
-pytest.importorskip("dagster_dask")
+for _package in ("dagster_celery", "dagster_dask"):  # the [team] extra
+    pytest.importorskip(_package)
 
 FILES = 24
 LOCAL_CLUSTER = {"n_workers": 2, "threads_per_worker": 1, "processes": True, "host": "127.0.0.1",
