@@ -155,11 +155,21 @@ ROW_GROUP_ROWS = 16384
 thread: a cosine top-3 over 100k x 512 took twice as long)."""
 
 
-def tune(con: duckdb.DuckDBPyConnection) -> None:
-    """Set the lake's Parquet options once, when it has none yet (inside the catalog's first transaction)."""
+CATALOG_INLINED_ROWS = 1000
+"""The catalog tables' one-row inserts stay inside the catalog database instead of becoming a Parquet file each
+(rows tables never are: see `_attach`)."""
+
+
+def tune(con: duckdb.DuckDBPyConnection, catalog_tables: list[str]) -> None:
+    """Set the lake's Parquet and inlining options once, when it has none yet (in the catalog's first
+    transaction)."""
     current = con.execute(f"SELECT count(*) FROM {ALIAS}.options() WHERE option_name = 'parquet_row_group_size'")
-    if not current.fetchall()[0][0]:
-        con.execute(f"CALL {ALIAS}.set_option('parquet_row_group_size', ?)", [ROW_GROUP_ROWS])
+    if current.fetchall()[0][0]:
+        return
+    con.execute(f"CALL {ALIAS}.set_option('parquet_row_group_size', ?)", [ROW_GROUP_ROWS])
+    for table in catalog_tables:
+        con.execute(f"CALL {ALIAS}.set_option('data_inlining_row_limit', ?, table_name => ?)",
+                    [CATALOG_INLINED_ROWS, table])
 
 
 def is_conflict(exc: BaseException) -> bool:

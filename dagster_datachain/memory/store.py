@@ -252,7 +252,9 @@ class Memory:
                 con.begin()
                 for statement in _CATALOG_DDL:
                     con.execute(statement)
-                tune(con)
+                con.commit()
+                con.begin()  # a lake sets options only on committed tables
+                tune(con, ["dc_versions", "dc_listings", "dc_attrs"])
                 con.commit()
                 break
             except duckdb.Error as exc:
