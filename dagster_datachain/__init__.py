@@ -33,6 +33,7 @@ from .chain.readers import (
     read_storage,
     read_values,
 )
+from .chain.types import ColumnExpr, DataChainSchema, DataType, ModelStore, Sys
 from .errors import (
     ColumnNotFoundError,
     DataChainColumnError,
@@ -44,6 +45,7 @@ from .errors import (
     DatasetNotFoundError,
     DatasetVersionExistsError,
     DatasetVersionNotFoundError,
+    FileError,
     InvalidDatasetNameError,
     SchemaError,
     SetupError,
@@ -54,8 +56,11 @@ from .errors import (
 )
 from .kb import build_knowledge_base
 from .memory.store import Memory
+from .storage.buckets import BucketStatus, bucket_status
 from .storage.file import File, ImageFile, TextFile
 from .storage.filesystem import register_storage_options
+from .storage.media import Audio, AudioFile, AudioFragment, Image, Video, VideoFile, VideoFragment, VideoFrame
+from .storage.tar import TarVFile
 from .udf.classes import AbstractUDF, Aggregator, BatchMapper, Generator, Mapper
 from .udf.model import DataModel, is_chain_type
 
@@ -100,6 +105,23 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "AbstractUDF",
+    "Audio",
+    "AudioFile",
+    "AudioFragment",
+    "BucketStatus",
+    "ColumnExpr",
+    "DataChainSchema",
+    "DataType",
+    "FileError",
+    "Image",
+    "ModelStore",
+    "Sys",
+    "TarVFile",
+    "Video",
+    "VideoFile",
+    "VideoFragment",
+    "VideoFrame",
+    "bucket_status",
     "Aggregator",
     "ArrowRow",
     "BatchMapper",
