@@ -1,6 +1,9 @@
 """`chain.to_pytorch()`: a chain as a PyTorch `IterableDataset`, split between DataLoader workers (and ranks of a
 distributed run) so that each row is read once per epoch.
 
+The chain runs once, in the calling process, and its rows are kept there as an Arrow table (file pointers and
+values, not file contents): DataLoader workers are forked, and a forked process cannot use the parent's DuckDB.
+
 Each row is a list of its column values; a File value is read (`read()`: bytes, text, a PIL image), a PIL image
 goes through `transform` (default: a float32 CxHxW tensor scaled to 0..1), and text goes through `tokenizer`.
 PyTorch is an optional package: `pip install 'dagster_datachain[torch]'`.
@@ -13,8 +16,11 @@ Example:
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
+
+from ..memory.schema import ValueBuilder
 
 if TYPE_CHECKING:
     from .chain import DataChain
@@ -32,14 +38,15 @@ def _torch() -> Any:
 
 def pytorch_dataset(chain: DataChain, transform: Callable[[Any], Any] | None, tokenizer: Callable[..., Any] | None,
                     tokenizer_kwargs: dict[str, Any] | None, num_samples: int) -> Any:
-    """The chain (run once now, so workers reuse its UDF results) as a `torch.utils.data.IterableDataset`."""
+    """The chain's rows (computed now) as a `torch.utils.data.IterableDataset`."""
     torch = _torch()
 
     class PytorchDataset(torch.utils.data.IterableDataset):  # type: ignore[name-defined]
         """The rows of a chain, as lists of values, each worker and rank reading its own part."""
 
         def __init__(self) -> None:
-            self.chain = chain.persist()
+            self.table = chain.to_pyarrow()
+            self.builders = [ValueBuilder(spec) for spec in chain.specs.values()]
             self.transform: Callable[[Any], Any] | None = transform or _to_tensor
             self.tokenizer = tokenizer
             self.tokenizer_kwargs = tokenizer_kwargs or {}
@@ -47,9 +54,15 @@ def pytorch_dataset(chain: DataChain, transform: Callable[[Any], Any] | None, to
 
         def __iter__(self) -> Iterator[list[Any]]:
             rank, total = _rank_and_total(torch)
-            rows = self.chain.sample(self.num_samples) if self.num_samples > 0 else self.chain
-            for values in rows.chunk(rank, total).to_iter():
-                yield self._row(values)
+            count = self.table.num_rows
+            indices = random.sample(range(count), min(self.num_samples, count)) if self.num_samples > 0 \
+                else range(count)  # fmt: skip
+            mine = [i for n, i in enumerate(indices) if n % total == rank]
+            for start in range(0, len(mine), 1_000):
+                part = self.table.take(mine[start : start + 1_000])
+                columns = [[build(v) for v in part.column(c).to_pylist()] for c, build in enumerate(self.builders)]
+                for values in zip(*columns, strict=True):
+                    yield self._row(values)
 
         def _row(self, values: tuple[Any, ...]) -> list[Any]:
             row = [value.read() if callable(getattr(value, "read", None)) else value for value in values]
