@@ -34,6 +34,7 @@ from .chain.readers import (
     read_values,
 )
 from .chain.types import ColumnExpr, DataChainSchema, DataType, ModelStore, Sys
+from .chain.zarr import read_zarr
 from .errors import (
     ColumnNotFoundError,
     DataChainColumnError,
@@ -122,6 +123,7 @@ __all__ = [
     "VideoFragment",
     "VideoFrame",
     "bucket_status",
+    "read_zarr",
     "Aggregator",
     "ArrowRow",
     "BatchMapper",

@@ -45,7 +45,8 @@ def bucket_status(uri: str, **client_config: Any) -> BucketStatus:
     options = {**storage_options_for(parsed.source), **client_config}
     if parsed.protocol != "az" or "account_name" in options:
         anonymous = {k: v for k, v in options.items() if k not in _CREDENTIALS and k != "anon"}
-        kind = _probe(parsed.protocol, bucket, client_options(parsed.protocol, anon=True, **anonymous), uri)
+        kind = _probe(parsed.protocol, bucket, client_options(parsed.protocol, anon=True, **anonymous), uri,
+                      strict=False)
         if kind is None:
             return BucketStatus(True, "anonymous")
         if kind == "not found":
@@ -58,8 +59,9 @@ def bucket_status(uri: str, **client_config: Any) -> BucketStatus:
     return BucketStatus(True, "denied", f"Access denied to {what}: check the credentials and permissions")
 
 
-def _probe(protocol: str, bucket: str, options: dict[str, Any], uri: str) -> str | None:
-    """None when the bucket answered, "not found", or the denial; any other failure raises StorageError."""
+def _probe(protocol: str, bucket: str, options: dict[str, Any], uri: str, *, strict: bool = True) -> str | None:
+    """None when the bucket answered, "not found", or why not; any other failure raises StorageError when `strict`
+    (the anonymous probe is not: a store may answer an unsigned request with anything, the signed one decides)."""
     try:
         fs = fsspec.filesystem(protocol, skip_instance_cache=True, **client_kwargs(protocol, options))
         if protocol == "gs":  # GCS grants anonymous object listing on public buckets, not the bucket's metadata
@@ -70,7 +72,7 @@ def _probe(protocol: str, bucket: str, options: dict[str, Any], uri: str) -> str
         raise
     except Exception as exc:  # whatever the client library raises, classified by name
         kind = _failure_kind(exc)
-        if kind in ("not found", _DENIED):
+        if kind in ("not found", _DENIED) or not strict:
             return kind
         raise storage_error("check", uri, exc) from exc
     return None
