@@ -18,6 +18,7 @@ from .chain.chain import DataChain
 from .chain.export import ArrowRow
 from .chain.expr import C, Expr
 from .chain.expr import C as Column
+from .chain.hf import read_hf
 from .chain.maintenance import GCReport, gc
 from .chain.readers import (
     DatasetInfo,
@@ -123,6 +124,7 @@ __all__ = [
     "VideoFragment",
     "VideoFrame",
     "bucket_status",
+    "read_hf",
     "read_zarr",
     "Aggregator",
     "ArrowRow",
