@@ -5,7 +5,7 @@ a name on the Hub is loaded by `datasets` itself, which needs the network.
 Column names are lower-cased, runs of other characters become `_`, and a name that is still not an identifier or
 repeats one gets a `c<n>_` prefix. Features become: values and lists their Python types, `ClassLabel` an
 `HFClassLabel` (`string`, `integer`), `Image` an `HFImage` (encoded bytes; `read()` gives the PIL image), nested
-features a model. With several splits a `split` column comes first.
+features a model, `Array2D`..`Array5D` nested lists. With several splits a `split` column comes first.
 """
 
 from __future__ import annotations
@@ -104,6 +104,11 @@ def _chain_type(datasets: Any, name: str, feature: Any) -> Any:
         return create_model(f"HFDataModel_{name}", **fields)  # type: ignore[call-overload]
     if isinstance(feature, datasets.List) and isinstance(feature.feature, dict | datasets.ClassLabel | datasets.Image):
         return list[_chain_type(datasets, name, feature.feature)]  # type: ignore[misc]
+    if isinstance(feature, datasets.Array2D | datasets.Array3D | datasets.Array4D | datasets.Array5D):
+        nested = _chain_type(datasets, name, datasets.Value(feature.dtype))
+        for _ in feature.shape:
+            nested = list[nested]  # type: ignore[valid-type]
+        return nested
     try:
         arrow_type = datasets.Features({name: feature}).arrow_schema.field(name).type
     except Exception as exc:  # noqa: BLE001 - a feature kind this reader does not know

@@ -55,6 +55,12 @@ def test_read_hf_images(memory):
     assert isinstance(image, HFImage) and image.read().size == (5, 4)
 
 
+def test_read_hf_arrays(memory):
+    grid = datasets.Features({"m": datasets.Array2D(shape=(2, 2), dtype="int32")})
+    chain = dc.read_hf(datasets.Dataset.from_dict({"m": [[[1, 2], [3, 4]]]}, features=grid))
+    assert chain.schema["m"] == list[list[int]] and chain.to_values("m") == [[[1, 2], [3, 4]]]
+
+
 def test_read_hf_local_files(tmp_path, memory):
     (tmp_path / "t.csv").write_text("a,B c\n1,x\n2,y\n")
     chain = dc.read_hf("csv", data_files=str(tmp_path / "t.csv"), split="train", cache_dir=str(tmp_path / "hf"))
