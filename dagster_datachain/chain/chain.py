@@ -143,7 +143,7 @@ class DataChain:
     @property
     def schema(self) -> DataChainSchema:
         """Column name -> its Python type or pydantic model (`int | None`, `File`), as in DataChain; known without
-        running anything; `.flatten()` gives the leaf columns. `specs` has the storage descriptions.
+        running anything; its `flatten` method gives the leaf columns. `specs` has the storage descriptions.
 
         Example:
             >>> read_values(n=[1]).schema

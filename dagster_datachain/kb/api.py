@@ -8,7 +8,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from types import ModuleType
+from types import ModuleType, UnionType
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ def cheat_sheet() -> list[Section]:
     functions = [_entry(f"dc.{n}", o) for n, o in public.items() if callable(o) and not isinstance(o, type)]
     classes = [_entry(f"dc.{n}", o, signature=False) for n, o in public.items()
                if isinstance(o, type) and not issubclass(o, BaseException)]
+    classes += [Entry(f"dc.{n}", f"A type alias: `{o}`.") for n, o in public.items() if isinstance(o, UnionType)]
     errors = [_entry(f"dc.{n}", o, signature=False) for n, o in public.items()
               if isinstance(o, type) and issubclass(o, BaseException)]
     sections = [
