@@ -13,12 +13,14 @@ from importlib import metadata as _metadata
 from typing import TYPE_CHECKING
 
 from . import console
-from .chain import func
+from .chain import func, metrics
 from .chain.chain import DataChain
 from .chain.export import ArrowRow
 from .chain.expr import C, Expr
 from .chain.expr import C as Column
 from .chain.maintenance import GCReport, gc
+from .chain.namespaces import create_project, delete_namespace, is_local, is_studio
+from .chain.params import param
 from .chain.readers import (
     DatasetInfo,
     datasets,
@@ -33,6 +35,7 @@ from .chain.readers import (
     read_storage,
     read_values,
 )
+from .chain.session import Session
 from .errors import (
     ColumnNotFoundError,
     DataChainColumnError,
@@ -45,6 +48,14 @@ from .errors import (
     DatasetVersionExistsError,
     DatasetVersionNotFoundError,
     InvalidDatasetNameError,
+    InvalidNamespaceNameError,
+    NamespaceDeleteNotAllowedError,
+    NamespaceNotFoundError,
+    NotAllowedError,
+    NotFoundError,
+    ProjectCreateNotAllowedError,
+    ProjectDeleteNotAllowedError,
+    ProjectNotFoundError,
     SchemaError,
     SetupError,
     SignalResolvingError,
@@ -99,6 +110,21 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
+    "InvalidNamespaceNameError",
+    "NamespaceDeleteNotAllowedError",
+    "NamespaceNotFoundError",
+    "NotAllowedError",
+    "NotFoundError",
+    "ProjectCreateNotAllowedError",
+    "ProjectDeleteNotAllowedError",
+    "ProjectNotFoundError",
+    "Session",
+    "create_project",
+    "delete_namespace",
+    "is_local",
+    "is_studio",
+    "metrics",
+    "param",
     "AbstractUDF",
     "Aggregator",
     "ArrowRow",

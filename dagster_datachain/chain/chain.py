@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -48,9 +49,12 @@ from ..udf.code_hash import code_hash
 from ..udf.runner import run_udf
 from ..udf.settings import Settings
 from ..udf.signature import UDF, UDFKind, make_udf
-from . import delta, export, output
+from . import delta, diff, export, output
+from .delta import DeltaPlan
 from .expr import C, Expr, column_or_expr, lift, resolve_column
 from .maintenance import STALE_CHECKPOINT_SECONDS
+from .namespaces import DEFAULT_NAMESPACE, DEFAULT_PROJECT
+from .session import Job, Session
 from .steps import (
     DatasetSource,
     Distinct,
@@ -300,10 +304,11 @@ class DataChain:
                  workers: int | None = None, min_task_size: int | None = None) -> DataChain:
         """Change how UDFs run: `batch_size` rows per checkpoint, `prefetch` files read ahead, `parallel` workers,
         `on_error="skip"` to leave out rows the UDF fails on (recorded in dataset `<name>__errors` on save).
-        DataChain's `ephemeral`, `workers` (distributed) and `min_task_size` are accepted and have no effect here:
-        UDF results are always checkpoint parts removed after save."""
+        DataChain's `ephemeral=True` makes `chain.job` raise (no job); its `workers` (distributed) and
+        `min_task_size` are accepted and have no effect here: UDF results are always checkpoint parts removed after
+        save."""
         changes: dict[str, Any] = {"batch_size": batch_size, "prefetch": prefetch, "cache": cache,
-                                   "on_error": on_error}
+                                   "on_error": on_error, "ephemeral": ephemeral}
         if parallel is not None:
             changes["parallel"] = (os.cpu_count() or 1) if parallel is True else (None if parallel is False
                                                                                 else parallel)
@@ -564,6 +569,73 @@ class DataChain:
         """Run the chain now and keep its UDF results for later steps (DataChain's name; see `checkpoint()`)."""
         return self.checkpoint()
 
+    def diff(self, other: DataChain, on: str | Sequence[str], right_on: str | Sequence[str] | None = None,
+             compare: str | Sequence[str] | None = None, right_compare: str | Sequence[str] | None = None,
+             added: bool = True, deleted: bool = True, modified: bool = True, same: bool = False,
+             status_col: str | None = None) -> DataChain:
+        """This chain's rows compared with `other`'s, matched on `on` (`right_on`): added (only here), deleted
+        (only in `other`), modified (`compare` columns differ; all common columns by default) or same; the
+        `status_col` column, when named, says which (A, D, M, S).
+
+        Example:
+            >>> new.diff(old, on="id", status_col="diff").filter(C("diff") == "M")
+        """
+        step = diff.compare_step(self, other, on, right_on, compare, right_compare, added=added, deleted=deleted,
+                                 modified=modified, same=same, status_col=status_col)
+        return self._derive(step)
+
+    def file_diff(self, other: DataChain, on: str = "file", right_on: str | None = None, added: bool = True,
+                  modified: bool = True, deleted: bool = False, same: bool = False,
+                  status_col: str | None = None) -> DataChain:
+        """`diff` of File columns: files matched by (source, path), modified when version or etag differ; by
+        default only new and changed files.
+
+        Example:
+            >>> read_storage("s3://bucket/").file_diff(read_dataset("processed"), right_on="file")
+        """
+        return self._derive(diff.file_compare_step(self, other, on, right_on, added=added, modified=modified,
+                                                   deleted=deleted, same=same, status_col=status_col))
+
+    # ================================================================== DataChain's context properties
+
+    @property
+    def session(self) -> Session:
+        """The session this chain runs in (the current one when it uses this chain's Data Memory)."""
+        return Session.for_memory(self._memory)
+
+    @property
+    def job(self) -> Job:
+        """The job this chain runs in: the Dagster run that saves it, else one job per script run."""
+        if self._settings.ephemeral:
+            raise RuntimeError("Cannot access job in ephemeral mode. "
+                               "Jobs are not created when running with .settings(ephemeral=True).")
+        return Job.current()
+
+    @property
+    def namespace_name(self) -> str:
+        """The namespace datasets are saved in: always `local`, as in DataChain's local mode."""
+        return DEFAULT_NAMESPACE
+
+    @property
+    def project_name(self) -> str:
+        """The project datasets are saved in: always `local`, as in DataChain's local mode."""
+        return DEFAULT_PROJECT
+
+    @property
+    def delta(self) -> bool:
+        """Whether saving this chain updates its dataset incrementally (`delta=True` on its reader)."""
+        return self._source.delta is not None
+
+    @property
+    def delta_unsafe(self) -> bool:
+        """Whether the reader was given `delta_unsafe=True` (accepted; delta still refuses steps it cannot
+        update incrementally)."""
+        return self._source.delta is not None and self._source.delta.unsafe
+
+    def reset_settings(self, settings: Settings | None = None) -> DataChain:
+        """The chain with default settings (or `settings`)."""
+        return self._copy(settings=settings or Settings())
+
     # ================================================================== execution
 
     @contextmanager
@@ -715,7 +787,7 @@ class DataChain:
         return self._read_version(record)
 
     def _commit(self, name: str, explicit: Any, update_version: Bump | None, description: str | None,
-                chain_hash: str, resolved: DataChain, plan: delta.DeltaPlan | None,
+                chain_hash: str, resolved: DataChain, plan: DeltaPlan | None,
                 errors: list[dict[str, Any]], attrs: list[str] | None = None) -> catalog.VersionRecord:
         """One transaction: the new version's rows (and closed rows, for delta), its catalog entry, delta state,
         and the rows UDFs skipped (`on_error="skip"`) as the next version of `<name>__errors`."""
@@ -754,7 +826,7 @@ class DataChain:
         logger.info("Saved %s (%s)", record.reference, _change_summary(record, incremental=plan is not None))
         return record
 
-    def _delta_plan(self, name: str, previous: catalog.VersionRecord) -> delta.DeltaPlan | None:
+    def _delta_plan(self, name: str, previous: catalog.VersionRecord) -> DeltaPlan | None:
         """How to update `previous` incrementally, or None when only a full run is correct."""
         self._check_incremental(previous)
         if _schema_changed(previous.dataset_schema, self._schema):
@@ -789,7 +861,7 @@ class DataChain:
                 )
 
     def _record_seen(self, con: duckdb.DuckDBPyConnection, name: str, seq: int,
-                     plan: delta.DeltaPlan | None) -> None:
+                     plan: DeltaPlan | None) -> None:
         """Keep the seen-inputs state of storage-delta datasets in step with the version just committed."""
         spec = self._source.delta
         if spec is None or isinstance(self._source, DatasetSource):
@@ -877,7 +949,30 @@ class DataChain:
 
     def to_records(self) -> list[dict[str, Any]]:
         """All rows as dicts of leaf fields, nested paths joined by `__`: `[{"pt__x": 1, "pt__y": 2.0}]`."""
-        return list(export.flat_rows(self._batches(), self._schema, "__"))
+        return self.results(row_factory=lambda names, row: dict(zip(names, row, strict=True)))
+
+    def results(self, *, row_factory: Callable[[list[str], tuple[Any, ...]], Any] | None = None,
+                include_hidden: bool = True) -> list[Any]:
+        """All rows as tuples of leaf values (nested fields flattened); `row_factory(names, values)` builds each
+        row instead, with names as `pt__x`.
+
+        Example:
+            >>> chain.results(row_factory=lambda names, row: dict(zip(names, row)))
+        """
+        names = [n.replace(".", "__") for n in export.leaf_names(self._schema, include_hidden=include_hidden)]
+        rows = export.leaf_tuples(self._batches(), self._schema, include_hidden=include_hidden)
+        return [row_factory(names, row) for row in rows] if row_factory else list(rows)
+
+    def to_columnar_data_with_names(self, chunk_size: int = 100_000) -> tuple[list[str], Iterator[list[list[Any]]]]:
+        """Leaf column names (`pt.x`) and an iterator of chunks of up to `chunk_size` rows, each chunk a list of
+        columns of values."""
+        rows = export.leaf_tuples(self._batches(), self._schema)
+
+        def chunks() -> Iterator[list[list[Any]]]:
+            while batch := list(itertools.islice(rows, chunk_size)):
+                yield [list(column) for column in zip(*batch, strict=True)]
+
+        return export.leaf_names(self._schema), chunks()
 
     def to_json(self, path: str | os.PathLike[str], fs_kwargs: dict[str, Any] | None = None,
                 include_outer_list: bool = True) -> None:

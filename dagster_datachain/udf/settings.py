@@ -19,3 +19,4 @@ class Settings(BaseModel):
     on_error: Literal["raise", "skip"] = Field(
         default="raise", description="A row the UDF fails on stops the run ('raise') or is left out and recorded "
                                      "in the '<name>__errors' dataset on save ('skip')")
+    ephemeral: bool = Field(default=False, description="DataChain's no-job mode: `chain.job` is refused")

@@ -1,0 +1,250 @@
+"""More of DataChain 0.62's public names and chain methods, run on the same small scripts; the literal expected
+values are what DataChain 0.62 returned for these scripts (recorded once with `import datachain as dc`)."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+import dagster_datachain as dc
+
+UTC = datetime.UTC
+
+
+class Pt(dc.DataModel):
+    x: int
+    y: float
+
+
+# ----------------------------------------------------------------------------- Session, jobs, namespaces
+
+
+def test_is_local_and_is_studio():
+    assert (dc.is_local(), dc.is_studio()) == (True, False)  # DataChain 0.62, outside Studio
+
+
+def test_session_get_returns_the_innermost_session(memory):
+    outer = dc.Session.get()
+    assert outer is dc.Session.get()  # one global session
+    assert outer.name.startswith("global_")
+    with dc.Session("abc") as inner:
+        assert dc.Session.get() is inner
+        assert inner.name.startswith("abc_") and len(inner.name) == len("abc_") + 6  # DataChain 0.62: abc_851f8a
+    assert dc.Session.get() is outer
+    with pytest.raises(ValueError, match="only letters or numbers - 'a-b' given"):
+        dc.Session("a-b")
+
+
+def test_session_chooses_the_data_memory(memory, tmp_path):
+    other = tmp_path / "other-dm"
+    with dc.Session("other", memory=other) as session:
+        dc.read_values(n=[1]).save("inside")
+        assert dc.datasets().to_values("name") == ["inside"]
+        assert session.memory.root == other
+    assert dc.datasets().to_values("name") == []  # the default Data Memory is untouched
+    assert dc.read_dataset("inside", session=session).to_values("n") == [1]  # session= picks its Data Memory
+    dc.read_values(n=[2], session=session).save("passed", )
+    assert sorted(dc.datasets(session=session).to_values("name")) == ["inside", "passed"]
+
+
+def test_in_memory_session_is_removed_at_its_end(memory):
+    with dc.Session("tmp", in_memory=True) as session:
+        dc.read_values(n=[1]).save("scratch")
+        root = session.memory.root
+        assert dc.datasets().to_values("name") == ["scratch"]
+    assert not root.exists()
+    assert dc.datasets().to_values("name") == []
+
+
+def test_chain_session_job_namespace_project(memory):
+    chain = dc.read_values(a=[1, 2])
+    assert chain.session is dc.Session.get()
+    assert (chain.namespace_name, chain.project_name) == ("local", "local")  # DataChain 0.62's local mode
+    job = chain.job
+    assert (job.status, job.query_type, job.workers, job.params) == (4, 1, 1, {})  # DataChain 0.62: RUNNING
+    assert job.id == chain.job.id  # one job per process
+    with pytest.raises(RuntimeError, match="Cannot access job in ephemeral mode"):
+        _ = chain.settings(ephemeral=True).job
+
+
+def test_job_is_the_dagster_run_that_saves(memory):
+    from dagster_datachain.chain.chain import set_run_id
+
+    set_run_id("run-123")
+    try:
+        assert dc.read_values(a=[1]).job.id == "run-123"
+    finally:
+        set_run_id(None)
+
+
+def test_metrics_and_param(monkeypatch):
+    dc.metrics.set("acc", 0.5)
+    assert dc.metrics.get("acc") == 0.5
+    assert dc.read_values(a=[1]).job.metrics["acc"] == 0.5
+    with pytest.raises(KeyError):
+        dc.metrics.get("never-set")
+    with pytest.raises(TypeError, match="Value must be a string, int, float or bool"):
+        dc.metrics.set("x", [1])
+    assert (dc.param("x"), dc.param("x", "d")) == (None, "d")  # DataChain 0.62 without parameters
+    monkeypatch.setenv("DATACHAIN_QUERY_PARAMS", '{"x": "1"}')
+    assert dc.param("x") == "1"
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [
+    (lambda: dc.create_project("dev", "p", "d"), dc.ProjectCreateNotAllowedError, "Creating project is not allowed"),
+    (lambda: dc.delete_namespace("local"), dc.NamespaceDeleteNotAllowedError, "Namespace local cannot be removed"),
+    (lambda: dc.delete_namespace("system"), dc.NamespaceDeleteNotAllowedError, "Namespace system cannot be removed"),
+    (lambda: dc.delete_namespace("nope"), dc.NamespaceNotFoundError, "Namespace nope not found."),
+    (lambda: dc.delete_namespace("local.local"), dc.ProjectDeleteNotAllowedError, "Project local cannot be removed"),
+    (lambda: dc.delete_namespace("system.listing"), dc.ProjectDeleteNotAllowedError,
+     "Project listing cannot be removed"),
+    (lambda: dc.delete_namespace("nope.x"), dc.ProjectNotFoundError, "Project x in namespace nope not found."),
+    (lambda: dc.delete_namespace("a.b.c"), dc.InvalidNamespaceNameError, "Invalid namespace format: a.b.c."),
+])
+def test_namespaces_and_projects_of_the_local_mode(call, error, message):
+    with pytest.raises(error) as raised:  # DataChain 0.62: these exception names and messages
+        call()
+    assert str(raised.value).startswith(message)
+
+
+def test_delta_properties(memory, tmp_path):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.txt").write_text("a")
+    plain = dc.read_storage(tmp_path / "d")
+    assert (plain.delta, plain.delta_unsafe) == (False, False)  # DataChain 0.62
+    changing = dc.read_storage(tmp_path / "d", delta=True)
+    assert (changing.delta, changing.delta_unsafe) == (True, False)
+    unsafe = dc.read_storage(tmp_path / "d", delta=True, delta_unsafe=True)
+    assert (unsafe.delta, unsafe.delta_unsafe) == (True, True)
+    plain.save("files")
+    assert dc.read_dataset("files", delta=True, delta_unsafe=True).delta_unsafe is True
+
+
+# ----------------------------------------------------------------------------- settings and results
+
+
+def test_reset_settings(memory):
+    chain = dc.read_values(n=[1, 2]).settings(batch_size=3, cache=True)
+    reset = chain.reset_settings()
+    assert (reset._settings.batch_size, reset._settings.cache) == (1000, False)
+    assert reset.to_values("n") == [1, 2]
+
+
+@pytest.fixture
+def typed(memory):
+    when = datetime.datetime(2024, 1, 1, tzinfo=UTC)
+    return dc.read_values(n=[1, 2], s=["a", None], pt=[Pt(x=1, y=2.0), Pt(x=3, y=4.5)], l=[[1, 2], [3]],
+                          d=[{"a": 1}, {"b": 2}], b=[True, False], t=[when, when], by=[b"x", b"y"])
+
+
+def test_results(typed):
+    when = datetime.datetime(2024, 1, 1, tzinfo=UTC)
+    assert typed.results() == [  # DataChain 0.62
+        (1, "a", 1, 2.0, [1, 2], {"a": 1}, True, when, b"x"),
+        (2, None, 3, 4.5, [3], {"b": 2}, False, when, b"y"),
+    ]
+    assert typed.results(row_factory=lambda names, row: dict(zip(names, row, strict=True)))[0] == {
+        "n": 1, "s": "a", "pt__x": 1, "pt__y": 2.0, "l": [1, 2], "d": {"a": 1}, "b": True, "t": when, "by": b"x"}
+    assert typed.to_records()[1]["d"] == {"b": 2}  # dict columns come back as dicts, as in DataChain 0.62
+
+
+def test_results_without_hidden_fields(memory, tmp_path):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.txt").write_text("a")
+    rows = dc.read_storage(tmp_path / "d").results(include_hidden=False)
+    assert rows == [("a.txt", 1)]  # File's path and size; its hidden fields left out
+
+
+def test_to_columnar_data_with_names(typed):
+    names, chunks = typed.to_columnar_data_with_names(1)
+    assert names == ["n", "s", "pt.x", "pt.y", "l", "d", "b", "t", "by"]  # DataChain 0.62
+    when = datetime.datetime(2024, 1, 1, tzinfo=UTC)
+    assert list(chunks) == [
+        [[1], ["a"], [1], [2.0], [[1, 2]], [{"a": 1}], [True], [when], [b"x"]],
+        [[2], [None], [3], [4.5], [[3]], [{"b": 2}], [False], [when], [b"y"]],
+    ]
+    assert [len(chunk[0]) for chunk in typed.to_columnar_data_with_names(5)[1]] == [2]
+
+
+# ----------------------------------------------------------------------------- diff and file_diff
+
+
+@pytest.fixture
+def people(memory):
+    left = dc.read_values(id=[1, 2, 3, 4], name=["a", "b", "c", None], v=[1.0, 2.0, 3.0, 4.0])
+    right = dc.read_values(id=[2, 3, 4, 5], name=["b", "x", None, "e"], v=[2.0, 3.0, 4.0, 5.0])
+    return left, right
+
+
+def test_diff_marks_each_row(people):
+    left, right = people
+    result = left.diff(right, on="id", same=True, status_col="st")
+    assert list(result.schema) == ["st", "id", "name", "v"]  # DataChain 0.62: the status column first
+    assert sorted(result.to_list()) == [  # DataChain 0.62
+        ("A", 1, "a", 1.0), ("D", 5, None, None), ("M", 3, "c", 3.0), ("S", 2, "b", 2.0), ("S", 4, None, 4.0)]
+    assert sorted(left.diff(right, on="id").to_list()) == [(1, "a", 1.0), (3, "c", 3.0), (5, None, None)]
+
+
+def test_diff_with_compare_and_right_columns(people):
+    left, right = people
+    by_v = left.diff(right, on="id", compare="v", status_col="s", same=True)
+    assert sorted(by_v.to_list()) == [  # DataChain 0.62
+        ("A", 1, "a", 1.0), ("D", 5, None, None), ("S", 2, "b", 2.0), ("S", 3, "c", 3.0), ("S", 4, None, 4.0)]
+    other = dc.read_values(oid=[2, 3, 9], nm=["b", "z", "q"])
+    renamed = left.diff(other, on="id", right_on="oid", compare="name", right_compare="nm", status_col="s",
+                        same=True)
+    assert sorted(renamed.to_list(), key=str) == [  # DataChain 0.62
+        ("A", 1, "a", 1.0), ("A", 4, None, 4.0), ("D", 9, None, None), ("M", 3, "c", 3.0), ("S", 2, "b", 2.0)]
+
+
+def test_diff_with_other_columns_marks_matches_modified(people):
+    left, _ = people
+    fewer = dc.read_values(id=[2, 3], name=["b", "c"])
+    assert sorted(left.diff(fewer, on="id", status_col="s", same=True).to_list()) == [  # DataChain 0.62
+        ("A", 1, "a", 1.0), ("A", 4, None, 4.0), ("M", 2, "b", 2.0), ("M", 3, "c", 3.0)]
+
+
+def test_diff_argument_errors(people):
+    left, right = people
+    with pytest.raises(ValueError, match="At least one of added, deleted, modified, same flags must be set"):
+        left.diff(right, on="id", added=False, deleted=False, modified=False, same=False)
+    with pytest.raises(ValueError, match="'compare' must be defined if 'right_compare' is defined"):
+        left.diff(right, on="id", right_compare="v")
+    with pytest.raises(ValueError, match="'on' and 'right_on' must be have the same length"):
+        left.diff(right, on=["id", "v"], right_on="id")
+
+
+@pytest.fixture
+def folders(memory, tmp_path):
+    one, two = tmp_path / "d1", tmp_path / "d2"
+    one.mkdir()
+    two.mkdir()
+    (one / "a.txt").write_text("a\n")
+    (one / "b.txt").write_text("b\n")
+    (one / "s.txt").write_text("same\n")
+    (two / "b.txt").write_text("bb\n")
+    (two / "c.txt").write_text("c\n")
+    (two / "s.txt").write_text("same\n")
+    return dc.read_storage(one), dc.read_storage(two), one.as_uri(), two.as_uri()
+
+
+def test_file_diff(folders):
+    left, right, one, two = folders
+    marked = left.file_diff(right, added=True, deleted=True, modified=True, same=True, status_col="st")
+    assert sorted(marked.to_list("st", "file.path", "file.source", "file.size")) == [  # DataChain 0.62
+        ("A", "a.txt", one, 2), ("A", "b.txt", one, 2), ("A", "s.txt", one, 5),
+        ("D", "b.txt", two, None), ("D", "c.txt", two, None), ("D", "s.txt", two, None)]
+    assert sorted(f.path for f in left.file_diff(right).to_values("file")) == ["a.txt", "b.txt", "s.txt"]
+    saved = left.save("files")
+    assert left.file_diff(saved, same=True, status_col="s").to_values("s") == ["S", "S", "S"]
+
+
+def test_diff_on_a_file_field(folders):
+    left, right, _, _ = folders
+    everything = left.diff(right, on="file.path", status_col="s", same=True, deleted=True)
+    assert sorted(everything.to_list("s", "file.path", "file.size")) == [  # DataChain 0.62
+        ("A", "a.txt", 2), ("D", "c.txt", None), ("M", "b.txt", 2), ("M", "s.txt", 5)]
+    by_size = left.diff(right, on="file.path", compare="file.size", status_col="s", same=True, deleted=True)
+    assert sorted(by_size.to_list("s", "file.path", "file.size")) == [
+        ("A", "a.txt", 2), ("D", "c.txt", None), ("M", "b.txt", 2), ("S", "s.txt", 5)]
