@@ -18,6 +18,7 @@ from .chain.chain import DataChain
 from .chain.export import ArrowRow
 from .chain.expr import C, Expr
 from .chain.expr import C as Column
+from .chain.listings import ListingInfo, listings
 from .chain.maintenance import GCReport, gc
 from .chain.namespaces import create_project, delete_namespace, is_local, is_studio
 from .chain.params import param
@@ -25,6 +26,7 @@ from .chain.readers import (
     DatasetInfo,
     datasets,
     delete_dataset,
+    move_dataset,
     read_arrow,
     read_csv,
     read_dataset,
@@ -118,7 +120,10 @@ __all__ = [
     "ProjectCreateNotAllowedError",
     "ProjectDeleteNotAllowedError",
     "ProjectNotFoundError",
+    "ListingInfo",
     "Session",
+    "listings",
+    "move_dataset",
     "create_project",
     "delete_namespace",
     "is_local",

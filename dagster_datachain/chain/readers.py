@@ -29,7 +29,7 @@ from ..errors import (
     StorageError,
 )
 from ..memory import catalog
-from ..memory.names import SemVer, split_reference
+from ..memory.names import SemVer, split_reference, validate_name
 from ..memory.schema import (
     Schema,
     encode_value,
@@ -38,6 +38,7 @@ from ..memory.schema import (
     spec_from_annotation,
     to_arrow_type,
 )
+from ..memory.sql import quote, table_exists
 from ..memory.store import Memory, get_memory
 from ..storage.cache import configure_cache
 from ..storage.file import FILE_TYPES, File
@@ -435,3 +436,23 @@ def delete_dataset(name: str, version: str | None = None, *, force: bool = False
             con.execute(f'DROP TABLE IF EXISTS "{state_table(dataset)}"')
     logger.info("Deleted %s version(s) of %s", deleted, dataset)
     return deleted
+
+
+def move_dataset(src: str, dest: str, session: Session | None = None, in_memory: bool = False, *,
+                 memory: MemoryArg = None) -> None:
+    """Rename dataset `src` (every version) to `dest`. DataChain's qualified names `local.local.<name>` name the
+    same dataset; rows, attributes, delta state and other datasets' lineage follow the new name.
+
+    Example:
+        >>> move_dataset("cats", "kittens")
+    """
+    name, new_name = (validate_name(n.removeprefix(_LOCAL_PROJECT)) for n in (src, dest))
+    with _memory(memory_of(memory, session)).transaction() as con:
+        moved = catalog.rename_dataset(con, name, new_name)
+        old_state, new_state = state_table(name), state_table(new_name)
+        if table_exists(con, old_state):
+            con.execute(f"ALTER TABLE {quote(old_state)} RENAME TO {quote(new_state)}")
+    logger.info("Moved %s version(s) of %s to %s", moved, name, new_name)
+
+
+_LOCAL_PROJECT = "local.local."

@@ -248,3 +248,60 @@ def test_diff_on_a_file_field(folders):
     by_size = left.diff(right, on="file.path", compare="file.size", status_col="s", same=True, deleted=True)
     assert sorted(by_size.to_list("s", "file.path", "file.size")) == [
         ("A", "a.txt", 2), ("D", "c.txt", None), ("M", "b.txt", 2), ("S", "s.txt", 5)]
+
+
+# ----------------------------------------------------------------------------- listings and move_dataset
+
+
+def test_listings(memory, tmp_path):
+    (tmp_path / "data" / "sub").mkdir(parents=True)
+    (tmp_path / "data" / "a.txt").write_text("hello\n")
+    (tmp_path / "data" / "sub" / "b.txt").write_text("world\n")
+    dc.read_storage(tmp_path / "data").count()
+    chain = dc.listings()
+    assert list(chain.schema) == ["listing"]
+    (info,) = chain.to_values("listing")
+    uri = (tmp_path / "data").as_uri() + "/"
+    # DataChain 0.62: ListingInfo(name='lst__file:///.../data/', namespace='system', project='listing', ...)
+    assert (info.name, info.namespace, info.project, info.version, info.status) == (
+        f"lst__{uri}", "system", "listing", "1.0.0", 4)
+    assert (info.uri, info.versions, info.num_objects, info.size, info.is_expired) == (uri, True, 2, 12, False)
+    assert info.expires > info.finished_at and info.contains(f"lst__{uri}sub/")
+    assert dc.listings(column="l").to_list("l.num_objects") == [(2,)]
+
+
+def test_move_dataset(memory):
+    dc.read_values(a=[1]).save("cats")
+    dc.read_values(a=[1, 2]).save("cats", update_version="patch")
+    dc.read_values(b=[1]).save("dogs")
+    dc.read_dataset("cats").mutate(c=dc.C("a") * 2).save("derived")
+    assert dc.move_dataset("cats", "kittens") is None  # DataChain 0.62 returns None
+    assert dc.datasets().to_list("name", "version") == [  # DataChain 0.62
+        ("derived", "1.0.0"), ("dogs", "1.0.0"), ("kittens", "1.0.0"), ("kittens", "1.0.1")]
+    assert dc.read_dataset("kittens", version="1.0.1").to_values("a") == [1, 2]
+    assert [e.name for e in dc.read_dataset("derived").dataset.lineage] == ["kittens"]
+    dc.move_dataset("local.local.kittens", "local.local.cats2")  # DataChain's qualified names
+    assert dc.read_dataset("cats2", version="1.0.0").to_values("a") == [1]
+    dc.read_values(a=[3]).save("cats2")
+    assert dc.datasets().filter(dc.C("name") == "cats2").to_values("version") == ["1.0.0", "1.0.1", "1.0.2"]
+    with pytest.raises(dc.DatasetNotFoundError, match="Dataset nope not found"):
+        dc.move_dataset("nope", "x")
+    with pytest.raises(dc.DataChainError, match="'dogs' already exists"):
+        dc.move_dataset("cats2", "dogs")
+
+
+def test_moved_dataset_keeps_its_delta_state(memory, tmp_path):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.txt").write_text("a")
+    calls = []
+
+    def size(file: dc.File) -> int:
+        calls.append(file.path)
+        return len(file.read())
+
+    dc.read_storage(tmp_path / "d", delta=True).map(n=size).save("sizes")
+    dc.move_dataset("sizes", "lengths")
+    (tmp_path / "d" / "b.txt").write_text("bb")
+    dc.read_storage(tmp_path / "d", delta=True).map(n=size).save("lengths")
+    assert calls == ["a.txt", "b.txt"]  # the delta run after the move processed only the new file
+    assert sorted(dc.read_dataset("lengths").to_values("n")) == [1, 2]

@@ -1,0 +1,83 @@
+"""DataChain's `listings()`: a chain over the storage listings kept in Data Memory, one `ListingInfo` per row."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import Field
+
+from ..memory import catalog
+from ..memory.store import Memory
+from ..udf.model import DataModel
+from .chain import DataChain
+from .readers import REMOTE_LISTING_TTL, _memory, read_records
+from .session import Session, memory_of
+
+LISTING_PREFIX = "lst__"
+
+
+class ListingInfo(DataModel):
+    """One stored listing, with the fields of DataChain's `ListingInfo` (a listing is a dataset there).
+
+    `name` is `lst__<uri>`; it lives in the `system.listing` project; `num_objects` files of `size` bytes.
+    """
+
+    name: str
+    namespace: str = "system"
+    project: str = "listing"
+    uuid: str = ""
+    version: str = "1.0.0"
+    status: int = 4  # DataChain's DatasetStatus.COMPLETE
+    created_at: datetime
+    finished_at: datetime | None = None
+    num_objects: int | None = None
+    size: int | None = None
+    params: dict[str, str] = Field(default_factory=dict)
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    error_message: str = ""
+    error_stack: str = ""
+    attrs: list[str] = Field(default_factory=list)
+    query_script: str = ""
+
+    @property
+    def uri(self) -> str:
+        """The listed location, e.g. `s3://bucket/images/`."""
+        return self.name.removeprefix(LISTING_PREFIX)
+
+    @property
+    def versions(self) -> bool:
+        """Whether the listing keeps object versions (DataChain's listings do unless `versions=False`)."""
+        return True
+
+    @property
+    def expires(self) -> datetime | None:
+        """When `read_storage` lists the bucket again instead of reusing this listing."""
+        return self.finished_at + timedelta(seconds=REMOTE_LISTING_TTL) if self.finished_at else None
+
+    @property
+    def is_expired(self) -> bool:
+        return datetime.now(UTC) > self.expires if self.expires else False
+
+    def contains(self, other_name: str) -> bool:
+        """Whether the listing named `other_name` lies inside this one."""
+        return other_name.startswith(self.name)
+
+
+def listings(session: Session | None = None, in_memory: bool = False, column: str = "listing", *,
+             memory: Memory | str | os.PathLike[str] | None = None, **kwargs: Any) -> DataChain:
+    """A chain with one `ListingInfo` (column `column`) per storage listing kept in Data Memory.
+
+    Example:
+        >>> listings().to_values("listing")[0].uri
+        'file:///data/images/'
+    """
+    memory = _memory(memory_of(memory, session))
+    with memory.connect() as con:
+        records = catalog.list_listings(con)
+    infos = [ListingInfo(name=LISTING_PREFIX + r.uri, uuid=str(uuid.uuid5(uuid.NAMESPACE_URL, r.table_name)),
+                         created_at=r.listed_at, finished_at=r.listed_at, num_objects=r.file_count, size=r.total_size)
+             for r in records]
+    return read_records([{column: info} for info in infos], schema={column: ListingInfo}, memory=memory)
