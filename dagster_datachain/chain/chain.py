@@ -49,7 +49,7 @@ from ..udf.code_hash import code_hash
 from ..udf.runner import run_udf
 from ..udf.settings import Settings
 from ..udf.signature import UDF, UDFKind, make_udf
-from . import delta, diff, export, output
+from . import delta, diff, export, file_export, output
 from .delta import DeltaPlan
 from .expr import C, Expr, column_or_expr, lift, resolve_column
 from .maintenance import STALE_CHECKPOINT_SECONDS
@@ -991,6 +991,25 @@ class DataChain:
         names = [leaf for column, spec in self._schema.items() for leaf, _ in spec.leaves(column)]
         with export.open_text(path, fs_kwargs) as out:
             export.write_csv(out, names, export.flat_rows(self._batches(), self._schema, "."), delimiter, **kwargs)
+
+    def to_storage(self, output: str | os.PathLike[str], signal: str = "file",
+                   placement: file_export.Placement = "fullpath", link_type: Literal["copy", "symlink"] = "copy",
+                   num_threads: int | None = 5, anon: bool | None = None,
+                   client_config: dict[str, Any] | None = None) -> None:
+        """Copy the files of column `signal` below `output` (a folder or storage prefix): at their path
+        (`"filepath"`), bucket and path (`"fullpath"`), name (`"filename"`) or `"etag"`; `link_type="symlink"`
+        links local files instead.
+
+        Example:
+            >>> chain.filter(C("file.size") > 0).to_storage("export/", placement="filename")
+        """
+        if placement == "filename":
+            from .func.path import name
+
+            if self.mutate(_dc_name=name(f"{signal}.path")).distinct("_dc_name").count() != self.count():
+                raise DataChainParamsError("Files with the same name found")
+        file_export.export_files(self.collect(signal), output, placement=placement, link_type=link_type,
+                                 num_threads=num_threads, anon=anon, client_config=client_config)
 
     def to_list(self, *columns: str) -> list[tuple[Any, ...]]:
         """All rows as a list of tuples of Python objects."""

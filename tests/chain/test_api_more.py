@@ -305,3 +305,54 @@ def test_moved_dataset_keeps_its_delta_state(memory, tmp_path):
     dc.read_storage(tmp_path / "d", delta=True).map(n=size).save("lengths")
     assert calls == ["a.txt", "b.txt"]  # the delta run after the move processed only the new file
     assert sorted(dc.read_dataset("lengths").to_values("n")) == [1, 2]
+
+
+# ----------------------------------------------------------------------------- to_storage
+
+
+def _tree(root) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+@pytest.fixture
+def nested_files(memory, tmp_path):
+    (tmp_path / "data" / "sub").mkdir(parents=True)
+    (tmp_path / "data" / "a.txt").write_text("hello\n")
+    (tmp_path / "data" / "sub" / "b.txt").write_text("world\n")
+    return dc.read_storage(tmp_path / "data")
+
+
+@pytest.mark.parametrize(("placement", "expected"), [
+    ("filename", ["a.txt", "b.txt"]), ("filepath", ["a.txt", "sub/b.txt"]), ("fullpath", ["a.txt", "sub/b.txt"])])
+def test_to_storage_placements(nested_files, tmp_path, placement, expected):
+    assert nested_files.to_storage(tmp_path / "out", placement=placement) is None
+    assert _tree(tmp_path / "out") == expected  # DataChain 0.62 (local sources: fullpath is the path)
+    assert (tmp_path / "out" / expected[-1]).read_text() == "world\n"
+
+
+def test_to_storage_etag_symlink_and_errors(nested_files, tmp_path):
+    nested_files.to_storage(tmp_path / "etag", placement="etag")
+    etags = sorted(f"{f.etag}.txt" for f in nested_files.to_values("file"))
+    assert _tree(tmp_path / "etag") == sorted(set(etags))
+    nested_files.to_storage(tmp_path / "links", placement="filename", link_type="symlink")
+    assert all((tmp_path / "links" / n).is_symlink() for n in ("a.txt", "b.txt"))  # DataChain 0.62
+    assert (tmp_path / "links" / "b.txt").read_text() == "world\n"
+    (tmp_path / "data" / "x").mkdir()
+    (tmp_path / "data" / "x" / "a.txt").write_text("again\n")
+    with pytest.raises(ValueError, match="Files with the same name found"):  # DataChain 0.62
+        dc.read_storage(tmp_path / "data").to_storage(tmp_path / "dup", placement="filename")
+    with pytest.raises(NotImplementedError, match="Checksum placement not implemented yet"):
+        nested_files.to_storage(tmp_path / "c", placement="checksum")
+    with pytest.raises(ValueError, match="Unsupported file export placement: bogus"):
+        nested_files.to_storage(tmp_path / "c", placement="bogus")
+
+
+def test_to_storage_into_and_out_of_a_bucket(nested_files, s3_server, tmp_path):
+    bucket = s3_server.make_bucket("exported")
+    dc.register_storage_options(bucket, s3_server.storage_options)
+    nested_files.to_storage(f"{bucket}/copies", placement="filepath")
+    fs = s3_server.fs()
+    assert sorted(fs.find("exported/copies")) == ["exported/copies/a.txt", "exported/copies/sub/b.txt"]
+    assert fs.cat("exported/copies/sub/b.txt") == b"world\n"
+    dc.read_storage(f"{bucket}/copies/", update=True).to_storage(tmp_path / "full")
+    assert _tree(tmp_path / "full") == ["exported/copies/a.txt", "exported/copies/sub/b.txt"]  # fullpath: bucket kept
