@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from . import console
 from .chain import func, metrics
 from .chain.chain import DataChain
+from .chain.database import read_database
 from .chain.export import ArrowRow
 from .chain.expr import C, Expr
 from .chain.expr import C as Column
@@ -123,6 +124,7 @@ __all__ = [
     "ListingInfo",
     "Session",
     "listings",
+    "read_database",
     "move_dataset",
     "create_project",
     "delete_namespace",

@@ -1011,6 +1011,22 @@ class DataChain:
         file_export.export_files(self.collect(signal), output, placement=placement, link_type=link_type,
                                  num_threads=num_threads, anon=anon, client_config=client_config)
 
+    def to_database(self, table_name: str, connection: Any, *, batch_size: int = 10_000,
+                    on_conflict: str | None = None, conflict_columns: list[str] | None = None,
+                    column_mapping: dict[str, str | None] | None = None) -> int:
+        """Insert all rows into a SQL table (created when missing), leaf fields as columns (`pt__x`); `connection`
+        is a SQLAlchemy URL, engine, connection or session, or a sqlite3 connection. `on_conflict="ignore"` /
+        `"update"` handle key conflicts (SQLite, PostgreSQL); `column_mapping` renames (`{"pt.x": "x"}`) or drops
+        (`None`) columns. Returns the rows written.
+
+        Example:
+            >>> chain.to_database("files", "sqlite:///files.db")
+        """
+        from .database import to_database
+
+        return to_database(self, table_name, connection, batch_size=batch_size, on_conflict=on_conflict,
+                           conflict_columns=conflict_columns, column_mapping=column_mapping)
+
     def to_list(self, *columns: str) -> list[tuple[Any, ...]]:
         """All rows as a list of tuples of Python objects."""
         rows = self.collect(*columns)

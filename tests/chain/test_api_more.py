@@ -356,3 +356,84 @@ def test_to_storage_into_and_out_of_a_bucket(nested_files, s3_server, tmp_path):
     assert fs.cat("exported/copies/sub/b.txt") == b"world\n"
     dc.read_storage(f"{bucket}/copies/", update=True).to_storage(tmp_path / "full")
     assert _tree(tmp_path / "full") == ["exported/copies/a.txt", "exported/copies/sub/b.txt"]  # fullpath: bucket kept
+
+
+# ----------------------------------------------------------------------------- to_database and read_database
+
+
+def test_to_database_with_a_sqlite3_connection(typed, tmp_path):
+    import sqlite3
+
+    con = sqlite3.connect(tmp_path / "t.db")
+    assert typed.to_database("tbl", con) == 2  # DataChain 0.62: rows written
+    assert con.execute("SELECT * FROM tbl").fetchall() == [  # DataChain 0.62's stored values
+        (1, "a", 1, 2.0, "[1,2]", '{"a": 1}', 1, "2024-01-01 00:00:00.000000", b"x"),
+        (2, None, 3, 4.5, "[3]", '{"b": 2}', 0, "2024-01-01 00:00:00.000000", b"y")]
+    assert typed.to_database("tbl", con) == 2  # appends to the existing table
+    assert con.execute("SELECT count(*) FROM tbl").fetchone() == (4,)
+    con.close()
+
+
+def test_to_database_with_a_url_and_column_mapping(typed, tmp_path):
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    assert typed.to_database("tbl2", url, column_mapping={"pt.x": "px", "pt.y": None}) == 2
+    con = sqlite3.connect(tmp_path / "t.db")
+    columns = [row[1] for row in con.execute("PRAGMA table_info(tbl2)")]
+    assert columns == ["n", "s", "px", "l", "d", "b", "t", "by"]  # DataChain 0.62
+    assert con.execute("SELECT n, px FROM tbl2").fetchall() == [(1, 1), (2, 3)]
+    from collections import defaultdict
+
+    only = defaultdict(lambda: None, {"n": "number"})  # a defaultdict skips every column it does not name
+    typed.to_database("tbl3", url, column_mapping=only)
+    assert con.execute("SELECT * FROM tbl3").fetchall() == [(1,), (2,)]
+    con.close()
+
+
+def test_to_database_conflicts_and_failures(memory, tmp_path):
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 't.db'}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE kv (k INTEGER PRIMARY KEY, v VARCHAR)"))
+        conn.execute(sa.text("INSERT INTO kv VALUES (1, 'old')"))
+    rows = dc.read_values(k=[1, 2], v=["new", "two"])
+    with pytest.raises(sa.exc.IntegrityError):  # DataChain 0.62: a conflict fails without on_conflict
+        rows.to_database("kv", engine)
+    rows.to_database("kv", engine, on_conflict="ignore")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT * FROM kv ORDER BY k")).fetchall() == [(1, "old"), (2, "two")]
+    rows.to_database("kv", engine, on_conflict="update")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT * FROM kv ORDER BY k")).fetchall() == [(1, "new"), (2, "two")]
+    with pytest.raises(ValueError, match="on_conflict must be 'ignore' or 'update', got: x"):
+        rows.to_database("kv", engine, on_conflict="x")
+    with pytest.raises(sa.exc.IntegrityError):
+        (rows | rows).to_database("kv", engine)  # the existing table stays
+    with pytest.raises(TypeError, match="Unsupported connection type: int"):
+        rows.to_database("kv", 42)
+    failing = rows.map(inv=lambda k: 1 // (k - 2), output=int)
+    with pytest.raises(ZeroDivisionError):
+        failing.to_database("fresh", engine)  # a table this call created is dropped again
+    with engine.connect() as conn:
+        assert sa.inspect(conn).has_table("kv") and not sa.inspect(conn).has_table("fresh")
+        assert conn.execute(sa.text("SELECT count(*) FROM kv")).fetchone() == (2,)
+    engine.dispose()
+
+
+def test_read_database(memory, tmp_path):
+    import sqlite3
+
+    con = sqlite3.connect(tmp_path / "t.db")
+    con.execute("CREATE TABLE tbl (n INTEGER, s VARCHAR, f FLOAT, b BLOB)")
+    con.executemany("INSERT INTO tbl VALUES (?, ?, ?, ?)", [(1, "a", 2.0, b"x"), (2, None, 4.5, b"y")])
+    con.commit()
+    chain = dc.read_database("SELECT * FROM tbl", con)
+    assert chain.schema == {"n": int, "s": str, "f": float, "b": bytes}  # DataChain 0.62
+    assert chain.to_list() == [(1, "a", 2.0, b"x"), (2, None, 4.5, b"y")]
+    picked = dc.read_database("SELECT n, s FROM tbl WHERE n > :v", f"sqlite:///{tmp_path / 't.db'}",
+                              params={"v": 1}, output={"n": float})
+    assert list(picked.schema) == ["s", "n"]  # DataChain 0.62: inferred columns first, then `output`
+    assert picked.to_list() == [(None, 2.0)]  # DataChain 0.62
+    con.close()
