@@ -15,6 +15,7 @@ import shutil
 import sys
 import tempfile
 import uuid
+import weakref
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from enum import IntEnum
@@ -47,6 +48,8 @@ class Session:
         self.client_config = dict(client_config or {})
         self.in_memory = in_memory
         self._temporary: Path | None = Path(tempfile.mkdtemp(prefix="datachain-session-")) if in_memory else None
+        if self._temporary is not None:  # removed at the session's end, or when it is dropped unended
+            self._cleanup = weakref.finalize(self, shutil.rmtree, self._temporary, True)
         chosen = memory if memory is not None else (catalog if isinstance(catalog, Memory) else self._temporary)
         self._memory = get_memory(chosen) if chosen is not None else None
         self._scope: AbstractContextManager[Memory] | None = None
@@ -80,7 +83,7 @@ class Session:
             Session.SESSION_CONTEXTS.remove(self)
         if self._temporary is not None:
             self.memory.close()
-            shutil.rmtree(self._temporary, ignore_errors=True)
+            self._cleanup()
             self._temporary = None
 
     @classmethod

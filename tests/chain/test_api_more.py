@@ -437,3 +437,18 @@ def test_read_database(memory, tmp_path):
     assert list(picked.schema) == ["s", "n"]  # DataChain 0.62: inferred columns first, then `output`
     assert picked.to_list() == [(None, 2.0)]  # DataChain 0.62
     con.close()
+
+
+def test_session_get_in_memory_gives_a_temporary_session(memory):
+    import gc
+
+    scratch = dc.Session.get(in_memory=True)
+    assert scratch is not dc.Session.get()
+    root = scratch.memory.root
+    assert root.exists()
+    dc.read_values(n=[1], session=scratch).save("tmp")
+    assert dc.datasets(session=scratch).to_values("name") == ["tmp"]
+    scratch.memory.close()
+    del scratch
+    gc.collect()
+    assert not root.exists()  # a temporary session that is never ended is removed when dropped
