@@ -7,40 +7,22 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import Field
-
 from ..memory import catalog
 from ..memory.store import Memory
-from ..udf.model import DataModel
 from .chain import DataChain
-from .readers import REMOTE_LISTING_TTL, _memory, read_records
+from .readers import REMOTE_LISTING_TTL, DatasetInfo, _memory, read_records
 from .session import Session, memory_of
 
 LISTING_PREFIX = "lst__"
 
 
-class ListingInfo(DataModel):
-    """One stored listing, with the fields of DataChain's `ListingInfo` (a listing is a dataset there).
+class ListingInfo(DatasetInfo):
+    """One stored listing, as DataChain's `ListingInfo` (a listing is a dataset there): `name` is `lst__<uri>`,
+    in the `system.listing` project; `num_objects` files of `size` bytes."""
 
-    `name` is `lst__<uri>`; it lives in the `system.listing` project; `num_objects` files of `size` bytes.
-    """
-
-    name: str
     namespace: str = "system"
     project: str = "listing"
-    uuid: str = ""
     version: str = "1.0.0"
-    status: int = 4  # DataChain's DatasetStatus.COMPLETE
-    created_at: datetime
-    finished_at: datetime | None = None
-    num_objects: int | None = None
-    size: int | None = None
-    params: dict[str, str] = Field(default_factory=dict)
-    metrics: dict[str, Any] = Field(default_factory=dict)
-    error_message: str = ""
-    error_stack: str = ""
-    attrs: list[str] = Field(default_factory=list)
-    query_script: str = ""
 
     @property
     def uri(self) -> str:
@@ -78,6 +60,7 @@ def listings(session: Session | None = None, in_memory: bool = False, column: st
     with memory.connect() as con:
         records = catalog.list_listings(con)
     infos = [ListingInfo(name=LISTING_PREFIX + r.uri, uuid=str(uuid.uuid5(uuid.NAMESPACE_URL, r.table_name)),
-                         created_at=r.listed_at, finished_at=r.listed_at, num_objects=r.file_count, size=r.total_size)
+                         created_at=r.listed_at, finished_at=r.listed_at, num_objects=r.file_count, size=r.total_size,
+                         row_count=r.file_count)
              for r in records]
     return read_records([{column: info} for info in infos], schema={column: ListingInfo}, memory=memory)

@@ -46,7 +46,6 @@ from ..storage.filesystem import StorageURI, client_options, glob_to_regex, pars
 from ..storage.listing import FILE_COLUMNS, Page, list_prefix
 from .chain import DataChain, scratch_connection
 from .delta import default_dataset_delta, file_delta, state_table
-from .expr import C
 from .session import Session, memory_of
 from .steps import ArrowSource, DatasetSource, FileSource, ListingSource
 
@@ -378,21 +377,33 @@ def read_json(path: str | os.PathLike[str] | Sequence[str], *, jmespath: str | N
 
 
 class DatasetInfo(BaseModel):
-    """One dataset version as `datasets()` lists it."""
+    """One dataset version as `datasets()` lists it: DataChain's fields in DataChain's order, then ours."""
 
     name: str = Field(description="Dataset name")
+    namespace: str = Field(default="local", description="Namespace (always `local` here, as DataChain's local mode)")
+    project: str = Field(default="local", description="Project (always `local` here, as DataChain's local mode)")
+    uuid: str = Field(default="", description="Identifies this version")
     version: str = Field(description="Semantic version MAJOR.MINOR.PATCH")
-    row_count: int = Field(description="Rows in this version")
+    status: int = Field(default=4, description="4: complete (DataChain's DatasetStatus.COMPLETE)")
     created_at: datetime = Field(description="When the version was saved (UTC)")
-    description: str | None = Field(default=None, description="What the dataset is")
+    finished_at: datetime | None = Field(default=None, description="When the version was committed (UTC)")
     num_objects: int | None = Field(default=None, description="Rows in this version (DataChain's name)")
+    size: int | None = Field(default=None, description="Bytes (not measured here)")
+    params: dict[str, str] = Field(default_factory=dict, description="Parameters of the run that saved it")
+    metrics: dict[str, Any] = Field(default_factory=dict, description="Metrics of the run that saved it")
+    error_message: str = Field(default="", description="Why the save failed (committed versions: empty)")
+    error_stack: str = Field(default="", description="Traceback of a failed save (committed versions: empty)")
     attrs: list[str] = Field(default_factory=list, description="Labels given by save(attrs=...)")
+    query_script: str = Field(default="", description="The script that saved it (not kept here)")
+    row_count: int = Field(default=0, description="Rows in this version")
+    description: str | None = Field(default=None, description="What the dataset is")
 
 
 def datasets(*, column: str | None = None, latest_only: bool = False, in_memory: bool = False,
              session: Session | None = None, memory: MemoryArg = None) -> DataChain:
-    """A chain with one row per saved dataset version: flat columns (name, version, row_count, num_objects,
-    created_at, description), or one `DatasetInfo` model column named `column`.
+    """A chain with one row per saved dataset version: flat columns (DataChain's: name, namespace, project, uuid,
+    version, status, created_at, finished_at, num_objects, size, params, metrics, error_message, error_stack,
+    attrs, query_script; then row_count, description), or one `DatasetInfo` model column named `column`.
 
     Example:
         >>> datasets().filter(C("name") == "pets").to_values("version")
@@ -404,17 +415,14 @@ def datasets(*, column: str | None = None, latest_only: bool = False, in_memory:
         attrs = catalog.all_attrs(con)
     if latest_only:
         records = list({r.name: r for r in records}.values())
-    infos = [DatasetInfo(name=r.name, version=r.version, row_count=r.row_count, created_at=r.created_at,
+    infos = [DatasetInfo(name=r.name, uuid=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{r.table_name}#{r.seq}")),
+                         version=r.version, row_count=r.row_count, created_at=r.created_at, finished_at=r.created_at,
                          description=r.description, num_objects=r.row_count,
                          attrs=attrs.get((r.name, r.version), [])) for r in records]
-    spec = spec_from_annotation(DatasetInfo)
-    name = column or "dataset"
-    table = pa.table({name: pa.array([encode_value(spec, i) for i in infos], type=to_arrow_type(spec))})
-    chain = DataChain(ArrowSource(table, {name: spec}), memory=memory)
     if column:
-        return chain
-    return chain.mutate(**{field: C(f"{name}.{field}") for field in DatasetInfo.model_fields}).select(
-        *DatasetInfo.model_fields)
+        return read_records([{column: i} for i in infos], schema={column: DatasetInfo}, memory=memory)
+    fields = {name: info.annotation for name, info in DatasetInfo.model_fields.items()}
+    return read_records([i.model_dump() for i in infos], schema=fields, memory=memory)
 
 
 def delete_dataset(name: str, version: str | None = None, *, force: bool = False, session: Session | None = None,

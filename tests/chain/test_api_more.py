@@ -452,3 +452,15 @@ def test_session_get_in_memory_gives_a_temporary_session(memory):
     del scratch
     gc.collect()
     assert not root.exists()  # a temporary session that is never ended is removed when dropped
+
+
+def test_datasets_have_datachains_fields(memory):
+    dc.read_values(a=[1]).save("cats")
+    chain = dc.datasets()
+    assert list(chain.schema)[:16] == [  # DataChain 0.62's columns, in its order
+        "name", "namespace", "project", "uuid", "version", "status", "created_at", "finished_at", "num_objects",
+        "size", "params", "metrics", "error_message", "error_stack", "attrs", "query_script"]
+    (row,) = chain.to_list("name", "namespace", "project", "version", "status", "num_objects", "params", "attrs")
+    assert row == ("cats", "local", "local", "1.0.0", 4, 1, {}, [])  # DataChain 0.62
+    (info,) = dc.datasets(column="d").to_values("d")
+    assert info.uuid and info.finished_at == info.created_at
