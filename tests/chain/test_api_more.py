@@ -464,3 +464,11 @@ def test_datasets_have_datachains_fields(memory):
     assert row == ("cats", "local", "local", "1.0.0", 4, 1, {}, [])  # DataChain 0.62
     (info,) = dc.datasets(column="d").to_values("d")
     assert info.uuid and info.finished_at == info.created_at
+
+
+def test_diff_against_a_chain_with_a_udf(people):
+    left, right = people
+    doubled = right.map(v=lambda v: v * 2, output=float)  # replaces v on the right side
+    result = left.diff(doubled, on="id", compare="v", status_col="s", same=True)
+    assert sorted(result.to_list("s", "id")) == [("A", 1), ("D", 5), ("M", 2), ("M", 3), ("M", 4)]
+    assert result.save("changes").to_values("s").count("M") == 3
