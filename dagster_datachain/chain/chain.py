@@ -53,7 +53,7 @@ from . import delta, diff, export, file_export, output
 from .delta import DeltaPlan
 from .expr import C, Expr, column_or_expr, lift, resolve_column
 from .maintenance import STALE_CHECKPOINT_SECONDS
-from .namespaces import DEFAULT_NAMESPACE, DEFAULT_PROJECT
+from .namespaces import DEFAULT_NAMESPACE, DEFAULT_PROJECT, check_project
 from .session import Job, Session
 from .steps import (
     DatasetSource,
@@ -301,14 +301,18 @@ class DataChain:
     def settings(self, *, batch_size: int | None = None, prefetch: int | None = None,
                  parallel: int | bool | None = None, cache: bool | None = None,
                  on_error: Literal["raise", "skip"] | None = None, ephemeral: bool | None = None,
-                 workers: int | None = None, min_task_size: int | None = None) -> DataChain:
+                 workers: int | None = None, min_task_size: int | None = None, namespace: str | None = None,
+                 project: str | None = None) -> DataChain:
         """Change how UDFs run: `batch_size` rows per checkpoint, `prefetch` files read ahead, `parallel` workers,
         `on_error="skip"` to leave out rows the UDF fails on (recorded in dataset `<name>__errors` on save).
-        DataChain's `ephemeral=True` makes `chain.job` raise (no job); its `workers` (distributed) and
+        DataChain's `ephemeral=True` makes `chain.job` raise (no job); `namespace`/`project` name where `save()`
+        goes, which must be `local` (as in DataChain's local mode, another raises ProjectCreateNotAllowedError
+        on save); its `workers` (distributed) and
         `min_task_size` are accepted and have no effect here: UDF results are always checkpoint parts removed after
         save."""
         changes: dict[str, Any] = {"batch_size": batch_size, "prefetch": prefetch, "cache": cache,
-                                   "on_error": on_error, "ephemeral": ephemeral}
+                                   "on_error": on_error, "ephemeral": ephemeral, "namespace": namespace,
+                                   "project": project}
         if parallel is not None:
             changes["parallel"] = (os.cpu_count() or 1) if parallel is True else (None if parallel is False
                                                                                 else parallel)
@@ -613,13 +617,13 @@ class DataChain:
 
     @property
     def namespace_name(self) -> str:
-        """The namespace datasets are saved in: always `local`, as in DataChain's local mode."""
-        return DEFAULT_NAMESPACE
+        """The namespace `save()` uses: `settings(namespace=...)`, else `local` (DataChain's local mode)."""
+        return self._settings.namespace or DEFAULT_NAMESPACE
 
     @property
     def project_name(self) -> str:
-        """The project datasets are saved in: always `local`, as in DataChain's local mode."""
-        return DEFAULT_PROJECT
+        """The project `save()` uses: `settings(project=...)`, else `local` (DataChain's local mode)."""
+        return self._settings.project or DEFAULT_PROJECT
 
     @property
     def delta(self) -> bool:
@@ -761,6 +765,7 @@ class DataChain:
         the latest version's (unless `version` or `update_version` asks for a new version). `attrs` are
         labels (`"team=vision"`, `"raw"`) kept with the dataset, as `datasets()` lists them.
         """
+        check_project(self.namespace_name, self.project_name)
         validate_name(name)
         validate_columns(self._schema)
         explicit = parse_version(version) if version is not None else None

@@ -30,6 +30,13 @@ def is_local() -> bool:
     return not is_studio()
 
 
+def check_project(namespace: str, project: str) -> None:
+    """Saving is possible in `local.local` only: another project would have to be created, which DataChain's local
+    mode refuses."""
+    if (namespace, project) != (DEFAULT_NAMESPACE, DEFAULT_PROJECT):
+        raise ProjectCreateNotAllowedError("Creating project is not allowed")
+
+
 def create_project(namespace: str, name: str, descr: str | None = None, session: Session | None = None) -> None:
     """Refused, as in DataChain's local mode: datasets live in the one project `local.local`."""
     raise ProjectCreateNotAllowedError("Creating project is not allowed")

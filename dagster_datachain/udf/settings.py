@@ -20,3 +20,5 @@ class Settings(BaseModel):
         default="raise", description="A row the UDF fails on stops the run ('raise') or is left out and recorded "
                                      "in the '<name>__errors' dataset on save ('skip')")
     ephemeral: bool = Field(default=False, description="DataChain's no-job mode: `chain.job` is refused")
+    namespace: str | None = Field(default=None, description="DataChain's namespace to save in (only `local` here)")
+    project: str | None = Field(default=None, description="DataChain's project to save in (only `local` here)")

@@ -472,3 +472,11 @@ def test_diff_against_a_chain_with_a_udf(people):
     result = left.diff(doubled, on="id", compare="v", status_col="s", same=True)
     assert sorted(result.to_list("s", "id")) == [("A", 1), ("D", 5), ("M", 2), ("M", 3), ("M", 4)]
     assert result.save("changes").to_values("s").count("M") == 3
+
+
+def test_settings_namespace_and_project(memory):
+    elsewhere = dc.read_values(a=[1]).settings(namespace="dev", project="p")
+    assert (elsewhere.namespace_name, elsewhere.project_name) == ("dev", "p")  # DataChain 0.62
+    with pytest.raises(dc.ProjectCreateNotAllowedError, match="Creating project is not allowed"):  # DataChain 0.62
+        elsewhere.save("x")
+    assert dc.read_values(a=[1]).settings(namespace="local", project="local").save("y").name == "y"
