@@ -31,7 +31,7 @@ from ..errors import (
 )
 from ..memory import catalog
 from ..memory.changes import count_changes
-from ..memory.names import Bump, parse_version, validate_columns, validate_name
+from ..memory.names import Bump, local_name, parse_version, validate_columns, validate_name
 from ..memory.schema import (
     Schema,
     TypeSpec,
@@ -766,7 +766,7 @@ class DataChain:
         labels (`"team=vision"`, `"raw"`) kept with the dataset, as `datasets()` lists them.
         """
         check_project(self.namespace_name, self.project_name)
-        validate_name(name)
+        name = validate_name(local_name(name))
         validate_columns(self._schema)
         explicit = parse_version(version) if version is not None else None
         chain_hash = hashlib.sha256(f"{self.fingerprint()}|{self.code_hash()}".encode()).hexdigest()

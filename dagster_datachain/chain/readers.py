@@ -29,7 +29,7 @@ from ..errors import (
     StorageError,
 )
 from ..memory import catalog
-from ..memory.names import SemVer, split_reference, validate_name
+from ..memory.names import SemVer, local_name, split_reference, validate_name
 from ..memory.schema import (
     Schema,
     encode_value,
@@ -454,13 +454,10 @@ def move_dataset(src: str, dest: str, session: Session | None = None, in_memory:
     Example:
         >>> move_dataset("cats", "kittens")
     """
-    name, new_name = (validate_name(n.removeprefix(_LOCAL_PROJECT)) for n in (src, dest))
+    name, new_name = (validate_name(local_name(n)) for n in (src, dest))
     with _memory(memory_of(memory, session)).transaction() as con:
         moved = catalog.rename_dataset(con, name, new_name)
         old_state, new_state = state_table(name), state_table(new_name)
         if table_exists(con, old_state):
             con.execute(f"ALTER TABLE {quote(old_state)} RENAME TO {quote(new_state)}")
     logger.info("Moved %s version(s) of %s to %s", moved, name, new_name)
-
-
-_LOCAL_PROJECT = "local.local."

@@ -480,3 +480,11 @@ def test_settings_namespace_and_project(memory):
     with pytest.raises(dc.ProjectCreateNotAllowedError, match="Creating project is not allowed"):  # DataChain 0.62
         elsewhere.save("x")
     assert dc.read_values(a=[1]).settings(namespace="local", project="local").save("y").name == "y"
+
+
+def test_qualified_local_names(memory):
+    assert dc.read_values(a=[1]).save("local.local.w").name == "w"  # DataChain 0.62
+    assert dc.read_dataset("local.local.w").to_values("a") == [1]  # DataChain 0.62
+    assert dc.read_dataset("local.local.w@1.0.0").version == "1.0.0"
+    assert dc.delete_dataset("local.local.w") == 1
+    assert dc.datasets().count() == 0
