@@ -1008,6 +1008,10 @@ class DataChain:
         Example:
             >>> chain.filter(C("file.size") > 0).to_storage("export/", placement="filename")
         """
+        spec = column_spec(signal, self._schema)
+        if spec is None or spec.kind != "model" or not {"source", "path"} <= set(spec.fields):
+            raise DataChainParamsError(f"to_storage: column {signal!r} holds no files (columns: "
+                                       f"{', '.join(self._schema)})")
         if placement == "filename":
             from .func.path import name
 

@@ -345,6 +345,8 @@ def test_to_storage_etag_symlink_and_errors(nested_files, tmp_path):
         nested_files.to_storage(tmp_path / "c", placement="checksum")
     with pytest.raises(ValueError, match="Unsupported file export placement: bogus"):
         nested_files.to_storage(tmp_path / "c", placement="bogus")
+    with pytest.raises(ValueError, match="column 'size' holds no files"):
+        nested_files.mutate(size=dc.C("file.size")).to_storage(tmp_path / "c", signal="size")
 
 
 def test_to_storage_into_and_out_of_a_bucket(nested_files, s3_server, tmp_path):
