@@ -120,7 +120,8 @@ class Session:
         return Job.current()
 
 
-def memory_of(memory: Memory | str | os.PathLike[str] | None, session: Session | None) -> Any:
+def memory_of(memory: Memory | str | os.PathLike[str] | None,
+              session: Session | None) -> Memory | str | os.PathLike[str] | None:
     """The Data Memory a reader uses: its `memory=`, else its `session=`'s, else the default (None)."""
     return memory if memory is not None or session is None else session.memory
 
