@@ -398,6 +398,19 @@ class DatasetInfo(BaseModel):
     row_count: int = Field(default=0, description="Rows in this version")
     description: str | None = Field(default=None, description="What the dataset is")
 
+    @property
+    def is_temp(self) -> bool:
+        """Whether this is one of DataChain's temporary session datasets (never, here)."""
+        return self.name.startswith("session_")
+
+    def has_attr(self, attr: str) -> bool:
+        """Whether the version has label `attr`: `"raw"`, `"team=vision"`, or `"team=*"` for any team."""
+        key, eq, value = attr.partition("=")
+        if not eq:
+            return attr in self.attrs
+        return any(k == key and (value == "*" or v == value)
+                   for k, sep, v in (a.partition("=") for a in self.attrs) if sep)
+
 
 def datasets(*, column: str | None = None, latest_only: bool = False, in_memory: bool = False,
              session: Session | None = None, memory: MemoryArg = None) -> DataChain:

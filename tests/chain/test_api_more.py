@@ -490,3 +490,11 @@ def test_qualified_local_names(memory):
     assert dc.read_dataset("local.local.w@1.0.0").version == "1.0.0"
     assert dc.delete_dataset("local.local.w") == 1
     assert dc.datasets().count() == 0
+
+
+def test_dataset_info_has_attr(memory):
+    dc.read_values(a=[1]).save("labelled", attrs=["raw", "team=vision"])
+    (info,) = dc.datasets(column="d").to_values("d")
+    assert [info.has_attr(a) for a in ("raw", "team=vision", "team=*", "team=audio", "owner=*", "team")] == [
+        True, True, True, False, False, False]  # DataChain 0.62's DatasetInfo.has_attr
+    assert info.is_temp is False
