@@ -498,3 +498,26 @@ def test_dataset_info_has_attr(memory):
     assert [info.has_attr(a) for a in ("raw", "team=vision", "team=*", "team=audio", "owner=*", "team")] == [
         True, True, True, False, False, False]  # DataChain 0.62's DatasetInfo.has_attr
     assert info.is_temp is False
+
+
+def test_every_reader_takes_session(memory, tmp_path):
+    import pandas as pd
+
+    session = dc.Session("readers", memory=tmp_path / "session-dm")
+    (tmp_path / "t.csv").write_text("a,b\n1,x\n")
+    (tmp_path / "t.json").write_text('[{"a": 1}]')
+    dc.read_values(a=[1]).to_parquet(tmp_path / "t.parquet")
+    (tmp_path / "files").mkdir()
+    (tmp_path / "files" / "f.txt").write_text("f")
+    chains = [
+        dc.read_values(a=[1], session=session), dc.read_records([{"a": 1}], schema={"a": int}, session=session),
+        dc.read_pandas(pd.DataFrame({"a": [1]}), session=session), dc.read_csv(tmp_path / "t.csv", session=session),
+        dc.read_parquet(tmp_path / "t.parquet", session=session), dc.read_json(tmp_path / "t.json", session=session),
+        dc.read_storage(tmp_path / "files", session=session), dc.datasets(session=session),
+        dc.listings(session=session),
+    ]
+    assert {chain.memory.root for chain in chains} == {tmp_path / "session-dm"}
+    chains[0].save("in_session")
+    assert dc.read_dataset("in_session", session=session).memory.root == tmp_path / "session-dm"
+    assert dc.listings(session=session).count() == 1 and dc.listings().count() == 0
+    assert dc.delete_dataset("in_session", session=session) == 1
