@@ -305,11 +305,10 @@ class DataChain:
                  project: str | None = None) -> DataChain:
         """Change how UDFs run: `batch_size` rows per checkpoint, `prefetch` files read ahead, `parallel` workers,
         `on_error="skip"` to leave out rows the UDF fails on (recorded in dataset `<name>__errors` on save).
-        DataChain's `ephemeral=True` makes `chain.job` raise (no job); `namespace`/`project` name where `save()`
-        goes, which must be `local` (as in DataChain's local mode, another raises ProjectCreateNotAllowedError
-        on save); its `workers` (distributed) and
-        `min_task_size` are accepted and have no effect here: UDF results are always checkpoint parts removed after
-        save."""
+        DataChain's `ephemeral=True` makes `chain.job` raise (no job); `namespace`/`project` say where `save()`
+        goes, which must be `local` (as in DataChain's local mode, another raises ProjectCreateNotAllowedError on
+        save); its `workers` (distributed) and `min_task_size` are accepted and have no effect here: UDF results
+        are always checkpoint parts removed after save."""
         changes: dict[str, Any] = {"batch_size": batch_size, "prefetch": prefetch, "cache": cache,
                                    "on_error": on_error, "ephemeral": ephemeral, "namespace": namespace,
                                    "project": project}
