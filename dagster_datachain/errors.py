@@ -96,6 +96,10 @@ class DataMemoryCorruptError(DataChainError):
     """The Data Memory file is damaged (empty, truncated, overwritten): names the file and how to recover."""
 
 
+class DataMemoryVersionError(DataChainError):
+    """The Data Memory file was written by a newer DuckDB than this process runs: names the file and both versions."""
+
+
 class DataMemoryFullError(DataChainError, OSError):
     """The disk under Data Memory (database or staging) is full; names the file that could not be written."""
 

@@ -16,7 +16,6 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 
 import duckdb
 import pyarrow as pa
-from duckdb import col, fn
 from pydantic import ValidationError
 
 from ..errors import (
@@ -31,6 +30,8 @@ from ..errors import (
 )
 from ..memory import catalog
 from ..memory.changes import count_changes
+from ..memory.expressions import Windows, col, fn, lit
+from ..memory.expressions import field as struct_field
 from ..memory.names import Bump, local_name, parse_version, validate_columns, validate_name
 from ..memory.schema import (
     Schema,
@@ -725,14 +726,15 @@ class DataChain:
         path = checkpoint.staging_input_path()
         with self._memory.connect() as con:
             rel = self._relation(con)
+            numbering = Windows()
             if partition_by:
-                keys = [C(k).build(self._schema) for k in partition_by]
-                unit = (fn("dense_rank").over(order_by=keys) - 1).alias(UNIT)
-                rel = rel.select("*", unit).sort(col(UNIT))
+                keys = [(C(k).build(self._schema), False) for k in partition_by]
+                unit = (numbering.over("dense_rank", order_by=keys) - lit(1)).alias(UNIT)
+                rel = numbering.select(rel, unit).sort(col(UNIT))
             elif one_group:
-                rel = rel.select("*", duckdb.ConstantExpression(0).cast("BIGINT").alias(UNIT))
+                rel = rel.select("*", lit(0).cast("BIGINT").alias(UNIT))
             else:
-                rel = rel.select("*", (fn("row_number").over() - 1).alias(UNIT))
+                rel = numbering.select(rel, (numbering.over("row_number") - lit(1)).alias(UNIT))
             rel.write_parquet(str(path))
         counted = scratch_connection().read_parquet(str(path)).aggregate([fn("max", col(UNIT))]).fetchall()
         units = 0 if counted[0][0] is None else int(counted[0][0]) + 1
@@ -1052,7 +1054,7 @@ def _with_field(base: Expr, spec: TypeSpec, path: list[str], value: Expr) -> Exp
         def rebuild(expr: duckdb.Expression, model: TypeSpec, rest: list[str]) -> duckdb.Expression:
             fields = []
             for field, field_spec in model.fields.items():
-                current = fn("struct_extract", expr, duckdb.ConstantExpression(field))
+                current = struct_field(expr, field)
                 if field == rest[0]:
                     current = value.build(schema) if len(rest) == 1 else rebuild(current, field_spec, rest[1:])
                 fields.append(current.alias(field))

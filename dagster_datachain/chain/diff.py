@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import duckdb
-from duckdb import CaseExpression, ConstantExpression, col, fn, star
 
 from ..errors import DataChainParamsError
+from ..memory.expressions import col, field, fn, join, lit, star, when
 from ..memory.schema import Schema, TypeSpec, column_spec
 from .expr import resolve_column
 from .steps import Compiler, Step
@@ -47,43 +47,44 @@ class Compare(Step):
     def apply(self, rel: duckdb.DuckDBPyRelation, schema: Schema, compiler: Compiler) -> duckdb.DuckDBPyRelation:
         theirs = self.other.specs
         pairs = self.compare or ()
-        left = rel.select(star(), ConstantExpression(True).alias("_dc_lhas"),
+        left = rel.select(star(), lit(True).alias("_dc_lhas"),
                           *[resolve_column(k, schema).alias(f"_dc_lk{i}") for i, k in enumerate(self.on)],
                           *[resolve_column(c, schema).alias(f"_dc_lc{i}") for i, (c, _) in enumerate(pairs)])
         right = compiler.relation(self.other).select(
-            ConstantExpression(True).alias("_dc_rhas"),
+            lit(True).alias("_dc_rhas"),
             *[resolve_column(k, theirs).alias(f"_dc_rk{i}") for i, k in enumerate(self.right_on)],
             *[resolve_column(c, theirs).alias(f"_dc_rc{i}") for i, (_, c) in enumerate(pairs)])
         condition = None
         for i in range(len(self.on)):
             term = col(f"_dc_lk{i}") == col(f"_dc_rk{i}")
             condition = term if condition is None else condition & term
-        joined = left.join(right, condition, how="outer")
-        status = (CaseExpression(col("_dc_lhas").isnull(), ConstantExpression(DELETED))
-                  .when(col("_dc_rhas").isnull(), ConstantExpression(ADDED))
-                  .when(self._modified(len(pairs)), ConstantExpression(MODIFIED))
-                  .otherwise(ConstantExpression(SAME)))
+        assert condition is not None  # `on` names at least one column (checked by compare_step)
+        joined = join(left, right, condition, "full")
+        status = (when(col("_dc_lhas").isnull(), lit(DELETED))
+                  .when(col("_dc_rhas").isnull(), lit(ADDED))
+                  .when(self._modified(len(pairs)), lit(MODIFIED))
+                  .otherwise(lit(SAME)))
         deleted = col("_dc_lhas").isnull()
         keys = {tuple(k.split(".")): col(f"_dc_rk{i}") for i, k in enumerate(self.on)}
         columns = []
         for name, spec in schema.items():
             mine = {path[1:]: value for path, value in keys.items() if path[0] == name}
-            value = col(name) if not mine else CaseExpression(deleted, _with_values(col(name), spec, mine)).otherwise(
+            value = col(name) if not mine else when(deleted, _with_values(col(name), spec, mine)).otherwise(
                 col(name))
             columns.append(value.alias(name))
         marked = joined.select(status.alias(_STATUS), *columns)
-        marked = marked.filter(col(_STATUS).isin(*[ConstantExpression(s) for s in self.statuses]))
+        marked = marked.filter(col(_STATUS).isin(*[lit(s) for s in self.statuses]))
         head = [col(_STATUS).alias(self.status_col)] if self.status_col else []
         return marked.select(*head, *[col(name) for name in schema])
 
     def _modified(self, count: int) -> duckdb.Expression:
         if self.compare is None:
-            return ConstantExpression(True)
-        changed: duckdb.Expression = ConstantExpression(False)
+            return lit(True)
+        changed: duckdb.Expression = lit(False)
         for i in range(count):
             mine, theirs = col(f"_dc_lc{i}"), col(f"_dc_rc{i}")
-            differs = (CaseExpression(mine.isnull() & theirs.isnull(), ConstantExpression(False))
-                       .when(mine.isnull() | theirs.isnull(), ConstantExpression(True))
+            differs = (when(mine.isnull() & theirs.isnull(), lit(False))
+                       .when(mine.isnull() | theirs.isnull(), lit(True))
                        .otherwise(mine != theirs))
             changed = changed | differs
         return changed
@@ -95,10 +96,10 @@ def _with_values(base: duckdb.Expression, spec: TypeSpec, values: dict[tuple[str
     if () in values:
         return values[()]
     fields = []
-    for field, field_spec in spec.fields.items():
-        current = fn("struct_extract", base, ConstantExpression(field))
-        below = {path[1:]: value for path, value in values.items() if path[0] == field}
-        fields.append((_with_values(current, field_spec, below) if below else current).alias(field))
+    for name, field_spec in spec.fields.items():
+        current = field(base, name)
+        below = {path[1:]: value for path, value in values.items() if path[0] == name}
+        fields.append((_with_values(current, field_spec, below) if below else current).alias(name))
     return fn("struct_pack", *fields)
 
 

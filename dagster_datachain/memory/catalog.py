@@ -17,10 +17,10 @@ from typing import Any, Literal
 
 import duckdb
 import pyarrow as pa
-from duckdb import col, lit
 from pydantic import BaseModel, Field
 
 from ..errors import DatasetNotFoundError, DatasetVersionExistsError, DatasetVersionNotFoundError
+from .expressions import col, lit
 from .names import FIRST_VERSION, Bump, SemVer, parse_version, validate_columns
 from .schema import Schema, TypeSpec, to_arrow_schema
 from .sql import ADDED, REMOVED, close_open_rows, count_rows, drop_table, quote, table_exists
