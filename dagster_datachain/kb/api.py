@@ -46,6 +46,8 @@ def cheat_sheet() -> list[Section]:
         Section('Column expressions: `dc.C("info.width") > 400`, combined with `&`, `|`, `~`',
                 _methods(public.get("Expr"))),
         Section("`dc.func`: functions that run inside DuckDB", _module_functions("dc.func", public.get("func"))),
+        Section("`dc.metrics`: values a script records about its run", _module_functions("dc.metrics",
+                                                                                        public.get("metrics"))),
         Section("File methods (a `dc.File` column in a UDF)", _methods(public.get("File"))),
         Section("Classes", classes),
         Section("Errors (all subclasses of `dc.DataChainError`)", errors),
