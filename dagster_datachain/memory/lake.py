@@ -86,8 +86,9 @@ class LakeConfig:
 class Lake:
     """Connections to one DuckLake: a per-process DuckDB with the lake attached; each block gets its own cursor."""
 
-    def __init__(self, config: LakeConfig) -> None:
+    def __init__(self, config: LakeConfig, settings: dict[str, Any] | None = None) -> None:
         self.config = config
+        self.settings = settings or {}  # DuckDB settings for the connection, e.g. its memory_limit
         self._base: duckdb.DuckDBPyConnection | None = None
         self._pid = 0
         self._lock = threading.Lock()
@@ -119,7 +120,7 @@ class Lake:
     def _attach(self) -> duckdb.DuckDBPyConnection:
         """Load the extensions, check the data path, then attach (which creates the catalog on first use)."""
         config = self.config
-        con = duckdb.connect()
+        con = duckdb.connect(config=self.settings)
         try:
             scanner = {"postgres": ["postgres_scanner"], "sqlite": ["sqlite_scanner"]}.get(config.kind, [])
             extensions.load(con, "ducklake", *scanner, *(["httpfs"] if config.is_remote_data else []))
