@@ -88,6 +88,29 @@ def _rebuild_storage_error(message: str, uri: str) -> StorageError:
     return StorageError(message, uri=uri)
 
 
+class FileError(StorageError):
+    """One file that cannot be read or decoded, or whose path is refused (DataChain's name).
+
+    Carries `message`, `source` and `path`; its text is `Error in file '<source>/<path>': <message>`, as in
+    DataChain. Being a `StorageError`, it is also caught by `except StorageError` / `except OSError`.
+    """
+
+    def __init__(self, message: str, source: str, path: str) -> None:
+        super().__init__(f"Error in file '{source}/{path}': {message}", uri=f"{source.rstrip('/')}/{path}")
+        from .storage.secrets import mask_secrets
+
+        self.message = mask_secrets(message)
+        self.source = source
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.message, self.source, self.path))
+
+
+class FileMissingError(FileError, FileNotFoundError):
+    """A file that is not in its storage: a `FileError` that is also the `FileNotFoundError` DataChain raises."""
+
+
 class DataMemoryLockedError(DataChainError):
     """Another process kept the Data Memory file locked for longer than the lock timeout."""
 
@@ -103,6 +126,10 @@ class DataMemoryConfigError(DataChainError):
 
 class DataMemoryConflictError(DataChainError):
     """Concurrent commits to a shared Data Memory kept conflicting with this one after every retry."""
+
+
+class DataMemoryVersionError(DataChainError):
+    """The Data Memory file was written by a newer DuckDB than this process runs: names the file and both versions."""
 
 
 class DataMemoryFullError(DataChainError, OSError):
@@ -142,3 +169,35 @@ class DatasetInvalidVersionError(InvalidDatasetNameError):
 
 class DatasetMergeError(DataChainParamsError):
     """A merge whose keys do not fit (DataChain's name)."""
+
+
+class NotFoundError(DataChainError, LookupError):
+    """A namespace or project that does not exist (DataChain's name)."""
+
+
+class NotAllowedError(DataChainError):
+    """An operation the local mode does not allow (DataChain's name)."""
+
+
+class NamespaceNotFoundError(NotFoundError):
+    """Only the namespaces `local` (datasets) and `system` (listings) exist here (DataChain's name)."""
+
+
+class ProjectNotFoundError(NotFoundError):
+    """Only the projects `local.local` and `system.listing` exist here (DataChain's name)."""
+
+
+class InvalidNamespaceNameError(DataChainError, RuntimeError):
+    """A namespace name of more than two dotted parts (DataChain's name)."""
+
+
+class ProjectCreateNotAllowedError(NotAllowedError):
+    """Projects cannot be created outside Studio (DataChain's name)."""
+
+
+class NamespaceDeleteNotAllowedError(NotAllowedError):
+    """The `local` and `system` namespaces cannot be removed (DataChain's name)."""
+
+
+class ProjectDeleteNotAllowedError(NotAllowedError):
+    """The default and listing projects cannot be removed (DataChain's name)."""

@@ -325,7 +325,7 @@ class Expr:
     def isin(self, values: Iterable[Any]) -> Expr:
         """True where the value is one of `values`."""
         items = list(values)
-        return self._predicate(lambda e: e.isin(*items) if items else lit(False), f"isin({items!r})")
+        return self._predicate(lambda e: e.isin(*(lit(v) for v in items)) if items else lit(False), f"isin({items!r})")
 
     in_ = isin
 
@@ -506,7 +506,8 @@ def type_of(expr: Expr, built: duckdb.Expression, schema: Schema) -> str:
         empty = con.from_arrow(pa.Table.from_batches([], to_arrow_schema(schema)))
         _scratch.empty = (schema, empty)
     assert empty is not None
-    return str(with_window_columns(empty).select(built).types[0])
+    rel = with_window_columns(empty)
+    return str((rel.aggregate([built]) if expr.is_aggregate else rel.select(built)).types[0])
 
 
 def is_integer(sql_type: str) -> bool:

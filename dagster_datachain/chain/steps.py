@@ -4,8 +4,10 @@ through Python. `text` is a stable description that fingerprints the step for ch
 from __future__ import annotations
 
 import hashlib
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import reduce
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -14,9 +16,8 @@ import pyarrow as pa
 
 from ..errors import SchemaError
 from ..memory.catalog import LineageEntry, ListingRecord, VersionRecord, version_rows
-from ..memory.expressions import col, distinct_on, field, fn, group, offset, star, windows
+from ..memory.expressions import col, distinct_on, field, fn, group, join, offset, select_except, star, windows
 from ..memory.schema import Schema, to_arrow_schema
-from ..udf.checkpoint import UNIT
 from ..udf.signature import UDF
 from .delta import DeltaPlan, DeltaSpec
 from .expr import C, Expr, column_or_expr, resolve_column
@@ -161,8 +162,9 @@ class PartsSource(Source):
     def relation(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
         if not self.paths:
             return con.from_arrow(pa.Table.from_batches([], to_arrow_schema(self.schema)))
-        rel = con.read_parquet([str(p) for p in self.paths])
-        return rel.sort(col(UNIT)).select(*[col(c) for c in self.schema])
+        # parts are listed by their first unit and hold their rows in unit order, so the scan (which keeps file
+        # and row order) is already in input order: no sort, which would hold every output row at once
+        return con.read_parquet([str(p) for p in self.paths]).select(*[col(c) for c in self.schema])
 
     def lineage(self) -> list[LineageEntry]:
         return self.upstream
@@ -197,7 +199,7 @@ class Filter(Step):
             return rel.filter(condition)
         # SQL evaluates window functions after WHERE: compute the condition as a column first
         marked = window_functions.select(rel, condition.alias(_KEEP))
-        return marked.filter(col(_KEEP)).select(star(exclude=[_KEEP]))
+        return select_except(marked.filter(col(_KEEP)), [_KEEP])
 
 
 _KEEP = "_dc_keep"
@@ -234,7 +236,7 @@ class Select(Step):
         nested = [c for c in self.columns if c not in schema]
         if nested:
             raise SchemaError(f"select_except takes top-level columns only, not {', '.join(nested)}")
-        return rel.select(star(exclude=list(self.columns)))
+        return select_except(rel, self.columns)
 
 
 @dataclass(eq=False)
@@ -318,11 +320,8 @@ class Merge(Step):
         right_rel = compiler.relation(self.right)
         right = right_rel.select(*[col(c).alias(f"_dc_r_{c}") for c in right_schema],
                                  *[k.alias(f"_dc_rk{i}") for i, k in enumerate(right_keys)])
-        condition = None
-        for i in range(len(left_keys)):
-            term = col(f"_dc_lk{i}") == col(f"_dc_rk{i}")
-            condition = term if condition is None else condition & term
-        joined = left.join(right, condition, how=self.how)
+        terms = [col(f"_dc_lk{i}") == col(f"_dc_rk{i}") for i in range(len(left_keys))]
+        joined = join(left, right, reduce(operator.and_, terms), self.how)
         renamed = [col(f"_dc_r_{c}").alias(self.rname + c if c in schema else c) for c in right_schema]
         return joined.select(*[col(c) for c in schema], *renamed)
 
@@ -363,7 +362,7 @@ class Subtract(Step):
         left = rel.select("*", *[resolve_column(k, schema).alias(n) for k, n in zip(self.on, names, strict=True)])
         right = compiler.relation(self.other).select(
             *[resolve_column(k, self.other.specs).alias(n) for k, n in zip(self.right_on, names, strict=True)])
-        return left.join(right, names, how="anti").select(star(exclude=names))  # a hash join on the keys
+        return select_except(left.join(right, names, how="anti"), names)  # a hash join on the keys
 
 
 @dataclass(eq=False)

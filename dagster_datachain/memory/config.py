@@ -1,4 +1,5 @@
-"""The one place that decides where Data Memory lives: argument > environment variable > default.
+"""The one place that decides where Data Memory lives (argument > environment variable > default) and how its
+DuckDB connections are configured.
 
 The default is the local DuckDB file under `.datachain/`; a catalog URL (with a data path) switches to a shared
 DuckLake (see `lake.py`).
@@ -7,10 +8,11 @@ DuckLake (see `lake.py`).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
-from ..errors import DataMemoryConfigError
+from ..errors import DataChainParamsError, DataMemoryConfigError
 from .lake import LakeConfig
 
 ROOT_ENV_VAR = "DATACHAIN_ROOT_DIR"
@@ -57,3 +59,21 @@ def resolve_lake(catalog: str | None = None, data_path: str | None = None,
         file = config.attach_target().rpartition(":")[2]
         config = LakeConfig(catalog, f"{file}.files/", storage_options or {})
     return config
+
+
+MEMORY_LIMIT_ENV_VAR = "DATACHAIN_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "512MB"
+"""DuckDB's buffer pool for Data Memory connections. DuckDB's own default (80% of RAM) lets a large save keep
+gigabytes of written blocks cached; with a bound it evicts them and spills big sorts and joins to disk instead, so a
+process's memory stays flat as datasets grow. Raise it (e.g. `DATACHAIN_MEMORY_LIMIT=4GB`) for heavy analytics."""
+
+
+_SIZE = re.compile(r"\s*\d+(\.\d+)?\s*([KMGT]i?B|B|bytes)?\s*", re.IGNORECASE)
+
+
+def connection_config() -> dict[str, str | bool | int | float | list[str]]:
+    """DuckDB settings for every Data Memory connection, passed to `duckdb.connect(config=...)`."""
+    limit = os.environ.get(MEMORY_LIMIT_ENV_VAR) or DEFAULT_MEMORY_LIMIT
+    if not _SIZE.fullmatch(limit):
+        raise DataChainParamsError(f"{MEMORY_LIMIT_ENV_VAR}={limit!r} is not a size, e.g. 512MB or 4GB")
+    return {"memory_limit": limit}

@@ -1,13 +1,15 @@
 """The one place that builds DuckDB expressions from Python, so the engine runs on DuckDB 1.5.5 and 2.x alike.
 
 DuckDB 2.0 added a richer expression API (`duckdb.col/fn/lit/star`, `expr["field"]`, `.over()`, `.like()`,
-`rel.group_by()`), but the extension wheels team features need (DuckLake, httpfs, vss) exist only for 1.5.5.
-Everything here uses what both versions have: `ColumnExpression`, `ConstantExpression`, `FunctionExpression`,
-`StarExpression`, `CaseExpression`, `CoalesceOperator`, `LambdaExpression` and the relation methods common to
-both. Every value becomes a `ConstantExpression` (bound, never SQL text). The one piece of SQL text is the OVER
-clause of a window function, which 1.5.5 cannot build from Python: it names only columns generated here.
-"""
+`rel.group_by()`, `rel.distinct(on=)`), but the extension wheels the team features need (DuckLake, httpfs, vss)
+exist only for 1.5.5. Everything here uses what both versions have: `ColumnExpression`, `ConstantExpression`,
+`FunctionExpression`, `StarExpression`, `CaseExpression`, `CoalesceOperator`, `LambdaExpression` and the relation
+methods common to both; the one version difference (how a column name is read) is handled in `col`.
 
+Every value becomes a `ConstantExpression`: bound, never SQL text. `SQLExpression` carries only text written here:
+the OVER clause of a window function (1.5.5 has no Python API for it), which names generated columns, and on 1.x a
+column name holding a double quote, as a quoted identifier.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
@@ -25,8 +27,16 @@ Relation = duckdb.DuckDBPyRelation
 
 
 def col(name: str) -> Expression:
-    """The column `name` (dots are part of the name; use `field` for a STRUCT field)."""
-    return duckdb.ColumnExpression(name)
+    """The column `name` (dots and quotes are part of the name; use `field` for a STRUCT field)."""
+    if not _PARSES_COLUMN_NAMES:
+        return duckdb.ColumnExpression(name)
+    if '"' in name:  # 1.x cannot unquote `""`: the name goes as an identifier quoted here, never a value
+        return duckdb.SQLExpression(quote(name))
+    return duckdb.ColumnExpression(quote(name))
+
+
+# DuckDB 1.x reads ColumnExpression("a.b") as column b of table a; 2.x takes the name as it is
+_PARSES_COLUMN_NAMES = int(duckdb.__version__.split(".")[0]) < 2
 
 
 def lit(value: Any) -> Expression:
@@ -40,9 +50,9 @@ def fn(name: str, *args: Any) -> Expression:
     return duckdb.FunctionExpression(name, *(a if isinstance(a, Expression) else lit(a) for a in args))
 
 
-def star(exclude: Iterable[str] = ()) -> Expression:
-    """`*`, optionally `* EXCLUDE (...)`."""
-    return duckdb.StarExpression(exclude=list(exclude))
+def star() -> Expression:
+    """`*` (to leave columns out, use `select_except`)."""
+    return duckdb.StarExpression()
 
 
 def field(struct: Expression, name: str) -> Expression:
@@ -92,6 +102,18 @@ def group(rel: Relation, keys: Sequence[tuple[str, Expression]], aggregates: Seq
     return keyed.aggregate([*outputs, *aggregates], ", ".join(quote(n) for n in names))
 
 
+def select_except(rel: Relation, exclude: Iterable[str], *expressions: Expression) -> Relation:
+    """`SELECT * EXCLUDE (exclude), expressions... FROM rel`, the kept columns named one by one (1.x parses the
+    names of an EXCLUDE list as it does column names)."""
+    hidden = set(exclude)
+    return rel.select(*(col(c) for c in rel.columns if c not in hidden), *expressions)
+
+
+def join(left: Relation, right: Relation, condition: Expression | list[str], how: str) -> Relation:
+    """`left JOIN right`; `how` is inner, left, right, full, semi or anti (1.x calls a full join "outer")."""
+    return left.join(right, condition, how="outer" if how == "full" else how)
+
+
 def offset(rel: Relation, count: int) -> Relation:
     """The rows after the first `count`."""
     return rel.limit(2**63 - 1, count)
@@ -101,7 +123,7 @@ def distinct_on(rel: Relation, keys: Sequence[Expression]) -> Relation:
     """One row per distinct combination of `keys`."""
     windows = Windows()
     first = windows.over("row_number", partition_by=keys).alias(_FIRST)
-    return windows.select(rel, first).filter(col(_FIRST) == lit(1)).select(star(exclude=[_FIRST]))
+    return select_except(windows.select(rel, first).filter(col(_FIRST) == lit(1)), [_FIRST])
 
 
 _FIRST = "_dc_first"
@@ -146,11 +168,7 @@ class Windows:
     def select(self, rel: Relation, *expressions: Expression, exclude: Iterable[str] = ()) -> Relation:
         """`SELECT * EXCLUDE (exclude), expressions... FROM rel`, the window functions among `expressions`
         evaluated over their generated columns, which are dropped again."""
-        hidden = [*exclude, *self.columns]
-        rel = self.prepare(rel)
-        if set(rel.columns) <= set(hidden):
-            return rel.select(*expressions)
-        return rel.select(star(exclude=hidden), *expressions)
+        return select_except(self.prepare(rel), [*exclude, *self.columns], *expressions)
 
     def _column(self, expression: Expression) -> str:
         name = f"_dc_w{len(self.columns)}"

@@ -53,6 +53,9 @@ def test_chain_api_saves_reads_and_versions_on_a_lake(lake: Lake):
     assert dc.delete_dataset("words", version="1.0.0", memory=memory) == 1
     assert versions(memory, "words") == ["1.0.1"]
     assert dc.read_dataset("words", memory=memory).count() == 4
+    dc.move_dataset("words", "letters", memory=memory)
+    assert versions(memory, "letters") == ["1.0.1"] and versions(memory, "words") == []
+    assert sorted(dc.read_dataset("letters@1.0.1", memory=memory).to_values("word")) == ["a", "b", "c", "d"]
 
 
 def test_delta_save_and_listing_on_a_lake(lake: Lake, tmp_path: Path):

@@ -86,7 +86,7 @@ def string_hash(*cols: str | Expr) -> Expr:
         joined = texts[0] if len(texts) == 1 else fn("concat_ws", lit("|"), *texts)
         for text in texts:  # concat_ws skips NULLs; DataChain gives NULL when any value is
             joined = when(text.isnull(), lit(None)).otherwise(joined)
-        unsigned = fn("||", lit("0x"), fn("substr", fn("sha256", joined), lit(1), lit(16))).cast("UHUGEINT")
+        unsigned = fn("||", lit("0x"), fn("substr", fn("sha256", joined), lit(1), lit(16))).cast("UBIGINT")
         signed = when(unsigned < lit(2**63).cast("UHUGEINT"), unsigned.cast("HUGEINT"))
         return signed.otherwise(unsigned.cast("HUGEINT") - lit(2**64).cast("HUGEINT")).cast("BIGINT")
 
