@@ -34,6 +34,7 @@ class DeltaSpec:
 
     on: tuple[str, ...]
     compare: tuple[str, ...] = ()
+    unsafe: bool = field(default=False, compare=False)  # DataChain's delta_unsafe: recorded, not acted on
 
     def key_names(self) -> list[str]:
         return [f"_dc_k{i}" for i in range(len(self.on))]

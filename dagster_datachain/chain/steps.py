@@ -18,7 +18,6 @@ from ..errors import SchemaError
 from ..memory.catalog import LineageEntry, ListingRecord, VersionRecord, version_rows
 from ..memory.expressions import col, distinct_on, field, fn, group, join, offset, select_except, star, windows
 from ..memory.schema import Schema, to_arrow_schema
-from ..udf.checkpoint import UNIT
 from ..udf.signature import UDF
 from .delta import DeltaPlan, DeltaSpec
 from .expr import C, Expr, column_or_expr, resolve_column
@@ -163,8 +162,9 @@ class PartsSource(Source):
     def relation(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
         if not self.paths:
             return con.from_arrow(pa.Table.from_batches([], to_arrow_schema(self.schema)))
-        rel = con.read_parquet([str(p) for p in self.paths])
-        return rel.sort(col(UNIT)).select(*[col(c) for c in self.schema])
+        # parts are listed by their first unit and hold their rows in unit order, so the scan (which keeps file
+        # and row order) is already in input order: no sort, which would hold every output row at once
+        return con.read_parquet([str(p) for p in self.paths]).select(*[col(c) for c in self.schema])
 
     def lineage(self) -> list[LineageEntry]:
         return self.upstream

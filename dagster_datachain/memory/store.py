@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from ..errors import DataMemoryCorruptError, DataMemoryFullError, DataMemoryLockedError, DataMemoryVersionError
-from .config import resolve_root
+from .config import connection_config, resolve_root
 
 logger = logging.getLogger(__name__)
 
@@ -213,7 +213,7 @@ class Memory:
 
     def _try_connect(self) -> duckdb.DuckDBPyConnection | None:
         try:
-            return duckdb.connect(str(self.db_path))
+            return duckdb.connect(str(self.db_path), config=connection_config())
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 return None
