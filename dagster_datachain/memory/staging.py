@@ -45,15 +45,15 @@ class RemoteStaging:
         except Exception as exc:  # noqa: BLE001 - every client failure becomes a StorageError naming the place
             raise storage_error("upload a checkpoint file to", self._uri(target), exc) from exc
 
-    def download(self, directory: Path, *, skip: Collection[str] = ()) -> int:
+    def download(self, directory: Path, *, skip: Collection[str] = (), last: str = "") -> int:
         """Download the files of the folder's remote copy that `directory` lacks (except the names in `skip`),
-        in name order (`input.parquet` before `meta.json` before `parts/`), each renamed into place once
-        whole; returns how many."""
+        in name order (`input.parquet` before `meta.json` before `parts/`) but `last` (a marker that the rest
+        is complete) at the end, each renamed into place once whole; returns how many."""
         fs = self._fs()
         folder = self._path(directory.name)
         try:
             fs.invalidate_cache(folder)  # another machine may have committed since we last looked
-            remote = sorted(fs.find(folder))
+            remote = sorted(fs.find(folder), key=lambda path: (path == f"{folder}/{last}", path))
         except FileNotFoundError:
             return 0
         except Exception as exc:  # noqa: BLE001

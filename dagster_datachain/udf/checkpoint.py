@@ -67,7 +67,8 @@ class Checkpoint:
     def pull(self) -> None:
         """Bring the input (unless sealed here) and the parts other machines committed to the remote copy."""
         if self.remote is not None:
-            self.remote.download(self.directory, skip=("input.parquet", "meta.json") if self.has_input() else ())
+            self.remote.download(self.directory, skip=("input.parquet", "meta.json") if self.has_input() else (),
+                                 last="finished")
 
     @property
     def units(self) -> int:
@@ -152,7 +153,9 @@ class Checkpoint:
 
     def mark_finished(self) -> None:
         """Every unit is done: from now on only the same code may reuse these parts."""
-        _atomic_write_text(self.directory / "finished", self.code_key)
+        if not self.is_finished():
+            _atomic_write_text(self.directory / "finished", self.code_key)
+            self._share(self.directory / "finished")
 
     def unfinished_predecessor(self) -> Checkpoint | None:
         """The unfinished checkpoint of the same step and input under other code (a failed run whose UDF the
