@@ -792,7 +792,7 @@ class DataChain:
                                   attrs)
             for checkpoint in checkpoints:
                 checkpoint.try_remove(remote=True)
-        remove_abandoned(self._memory.staging_dir, STALE_CHECKPOINT_SECONDS)
+        remove_abandoned(self._memory.staging_dir, STALE_CHECKPOINT_SECONDS, self._memory.remote_staging)
         return self._read_version(record)
 
     def _commit(self, name: str, explicit: Any, update_version: Bump | None, description: str | None,

@@ -13,13 +13,17 @@ from __future__ import annotations
 
 import logging
 import os
+import time
+from collections import defaultdict
 from collections.abc import Collection
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import fsspec
 
 from ..storage.filesystem import filesystem_for, parse_uri, storage_error
+from ..storage.secrets import remember_secrets
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +40,7 @@ class RemoteStaging:
         self._source = uri.source
         self._root = uri.fs_path(uri.prefix).rstrip("/")
         self._options = dict(storage_options)
+        remember_secrets(self._options)
 
     def upload(self, directory: Path, file: Path) -> None:
         """Copy a committed file of a checkpoint folder to the same name under its remote copy."""
@@ -45,10 +50,11 @@ class RemoteStaging:
         except Exception as exc:  # noqa: BLE001 - every client failure becomes a StorageError naming the place
             raise storage_error("upload a checkpoint file to", self._uri(target), exc) from exc
 
-    def download(self, directory: Path, *, skip: Collection[str] = (), last: str = "") -> int:
+    def download(self, directory: Path, *, skip: Collection[str] = (), last: str = "", requires: str = "") -> int:
         """Download the files of the folder's remote copy that `directory` lacks (except the names in `skip`),
         in name order (`input.parquet` before `meta.json` before `parts/`) but `last` (a marker that the rest
-        is complete) at the end, each renamed into place once whole; returns how many."""
+        is complete) at the end, each renamed into place once whole; nothing unless `requires` is there or here
+        (parts without the input they belong to are of no use). Returns how many files."""
         fs = self._fs()
         folder = self._path(directory.name)
         try:
@@ -58,6 +64,8 @@ class RemoteStaging:
             return 0
         except Exception as exc:  # noqa: BLE001
             raise storage_error("list", self._uri(folder), exc) from exc
+        if requires and not (directory / requires).exists() and f"{folder}/{requires}" not in remote:
+            return 0
         fetched = 0
         for path in remote:
             name = path[len(folder) + 1 :]
@@ -90,6 +98,27 @@ class RemoteStaging:
             logger.warning("%s", storage_error("remove the checkpoint copy", self._uri(folder), exc))
         fs.invalidate_cache(folder)
 
+    def remove_untouched(self, older_than: float) -> set[str]:
+        """Delete the checkpoint copies none of whose files changed for `older_than` seconds (runs abandoned on
+        any machine); returns their names. Unlike local checkpoints, a copy has no lock: a run on another
+        machine that is idle for that long loses its copy and computes its missing parts again."""
+        fs = self._fs()
+        try:
+            fs.invalidate_cache(self._root)
+            files = fs.find(self._root, detail=True)
+        except Exception as exc:  # noqa: BLE001
+            logger.warning("%s", storage_error("list", self._uri(self._root), exc))
+            return set()
+        touched: dict[str, float] = defaultdict(float)
+        for path, info in files.items():
+            name = path[len(self._root) + 1 :].split("/", 1)[0]
+            touched[name] = max(touched[name], _modified(info))
+        cutoff = time.time() - older_than
+        stale = {name for name, when in touched.items() if when <= cutoff}
+        for name in stale:
+            self.remove(name)
+        return stale
+
     def _fs(self) -> fsspec.AbstractFileSystem:
         return filesystem_for(self._source, self._options)
 
@@ -98,3 +127,13 @@ class RemoteStaging:
 
     def _uri(self, path: str) -> str:
         return f"{self._source.split('://', 1)[0]}://{path}"
+
+
+def _modified(info: dict[str, Any]) -> float:
+    """When an object was last written (seconds since the epoch); now if the store does not say."""
+    value = info.get("LastModified") or info.get("last_modified") or info.get("updated") or info.get("mtime")
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, int | float):
+        return float(value)
+    return time.time()

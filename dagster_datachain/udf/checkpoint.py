@@ -68,7 +68,7 @@ class Checkpoint:
         """Bring the input (unless sealed here) and the parts other machines committed to the remote copy."""
         if self.remote is not None:
             self.remote.download(self.directory, skip=("input.parquet", "meta.json") if self.has_input() else (),
-                                 last="finished")
+                                 last="finished", requires="meta.json")
 
     @property
     def units(self) -> int:
@@ -230,12 +230,17 @@ class Checkpoint:
         self._compute = self._use = None
 
 
-def remove_abandoned(staging_dir: Path, older_than: float) -> int:
-    """Delete checkpoint folders untouched for `older_than` seconds and not locked by a run; returns how many."""
-    if not staging_dir.exists():
-        return 0
-    cutoff = time.time() - older_than
-    return sum(_remove_unless_used(d) for d in staging_dir.iterdir() if d.is_dir() and _last_touched(d) <= cutoff)
+def remove_abandoned(staging_dir: Path, older_than: float, remote: RemoteStaging | None = None) -> int:
+    """Delete checkpoint folders untouched for `older_than` seconds and not locked by a run (and remote copies
+    untouched as long); returns how many checkpoints."""
+    removed: set[str] = set()
+    if staging_dir.exists():
+        cutoff = time.time() - older_than
+        removed = {d.name for d in staging_dir.iterdir()
+                   if d.is_dir() and _last_touched(d) <= cutoff and _remove_unless_used(d)}
+    if remote is not None:
+        removed |= remote.remove_untouched(older_than)
+    return len(removed)
 
 
 def _remove_unless_used(directory: Path) -> bool:

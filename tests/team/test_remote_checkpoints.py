@@ -92,3 +92,37 @@ def test_shards_computed_on_one_machine_are_saved_by_another_without_recomputing
     assert sorted(calls(calls_file)) == list(range(ROWS))  # the save step computed nothing again
     assert sorted(saved.to_values("double")) == [2 * n for n in range(ROWS)]
     assert staged_on_s3(pg_s3_lake) == []
+
+
+def fail_on_machine_a(machine_a: dc.Memory, calls_file: Path, monkeypatch) -> None:
+    monkeypatch.setenv("CALLS_FILE", str(calls_file))
+    monkeypatch.setenv("FAIL_AT", "23")
+    with pytest.raises(RuntimeError, match="machine A goes down"):
+        chain(machine_a).save("doubled")
+    monkeypatch.delenv("FAIL_AT")
+
+
+def test_parts_whose_input_is_gone_from_the_bucket_are_not_used(pg_s3_lake: Lake, machines, tmp_path: Path,
+                                                                 monkeypatch):
+    machine_a, machine_b = machines
+    fail_on_machine_a(machine_a, tmp_path / "calls-a", monkeypatch)
+    staged = staged_on_s3(pg_s3_lake)
+    fs = s3fs.S3FileSystem(key=pg_s3_lake.secrets["AWS_ACCESS_KEY_ID"],
+                           secret=pg_s3_lake.secrets["AWS_SECRET_ACCESS_KEY"],
+                           endpoint_url=pg_s3_lake.secrets["AWS_ENDPOINT_URL"], skip_instance_cache=True)
+    root = pg_s3_lake.data_path.removeprefix("s3://") + "_dc_staging/"
+    fs.rm([root + p for p in staged if p.endswith(("/meta.json", "/input.parquet"))])
+    monkeypatch.setenv("CALLS_FILE", str(tmp_path / "calls-b"))
+    saved = chain(machine_b).save("doubled")
+    assert sorted(calls(tmp_path / "calls-b")) == list(range(ROWS))  # numbered by another input: all rows again
+    assert sorted(saved.to_values("n")) == list(range(ROWS))
+
+
+def test_gc_removes_copies_of_abandoned_runs_from_the_bucket(pg_s3_lake: Lake, machines, tmp_path: Path,
+                                                             monkeypatch):
+    machine_a, machine_b = machines
+    fail_on_machine_a(machine_a, tmp_path / "calls-a", monkeypatch)
+    assert dc.gc(older_than_hours=1, memory=machine_b).checkpoints == 0  # recent: kept
+    assert staged_on_s3(pg_s3_lake)
+    assert dc.gc(older_than_hours=0, memory=machine_b).checkpoints == 1
+    assert staged_on_s3(pg_s3_lake) == []
