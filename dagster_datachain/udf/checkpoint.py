@@ -60,6 +60,11 @@ class Checkpoint:
         return self.directory / f".input-{os.getpid()}.parquet"
 
     def seal_input(self, written: Path, units: int) -> None:
+        """Make `written` the input, unless another machine sealed one meanwhile: its parts are numbered by it."""
+        self.pull()
+        if self.has_input():
+            written.unlink()
+            return
         os.replace(written, self.input_path)
         _atomic_write_text(self.directory / "meta.json", json.dumps({"units": units}))
         self._share(self.input_path, self.directory / "meta.json")

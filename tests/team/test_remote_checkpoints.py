@@ -126,3 +126,19 @@ def test_gc_removes_copies_of_abandoned_runs_from_the_bucket(pg_s3_lake: Lake, m
     assert staged_on_s3(pg_s3_lake)
     assert dc.gc(older_than_hours=0, memory=machine_b).checkpoints == 1
     assert staged_on_s3(pg_s3_lake) == []
+
+
+def test_an_input_sealed_by_another_machine_meanwhile_wins(pg_s3_lake: Lake, tmp_path: Path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from dagster_datachain.udf.checkpoint import Checkpoint
+
+    remote = pg_s3_lake.memory().remote_staging
+    first, second = (Checkpoint(tmp_path / machine / "step-input-code", remote) for machine in ("a", "b"))
+    for checkpoint, rows in ((first, [1, 2, 3]), (second, [3, 2, 1, 0])):
+        written = checkpoint.staging_input_path()
+        pq.write_table(pa.table({"n": rows}), written)
+        checkpoint.seal_input(written, len(rows))
+    assert second.units == 3 and pq.read_table(second.input_path)["n"].to_pylist() == [1, 2, 3]
+    assert [p.name for p in second.directory.iterdir() if p.name.startswith(".input")] == []
