@@ -6,15 +6,18 @@ The chain API mirrors the DataChain library, so its scripts run with only the im
 
     dc.read_storage("images/**/*.jpg").map(info=get_info).save("pets_images")
 
+Every public name is imported on first use (PEP 562): `import dagster_datachain` loads almost nothing, a script pays
+for DuckDB and pyarrow when it first touches the chain API, and for Dagster only when it uses the Dagster face.
+
 What it exports:
     Chains: `read_storage`, `read_dataset`, `read_values`, `read_records`, `read_parquet`, `read_csv`, `read_json`,
         `read_pandas`, `read_arrow`; `DataChain`, `C`/`Column`, `Expr`, `func`; `datasets`, `delete_dataset`, `gc`.
     Files and models: `File`, `ImageFile`, `TextFile`, `DataModel`, the UDF classes (`Mapper`, `Generator`,
         `Aggregator`, `BatchMapper`); `register_storage_options` for credentials kept in this process.
     Data Memory and the Knowledge Base: `Memory`, `build_knowledge_base`.
-    The Dagster face (imported on first use, so plain scripts do not import Dagster): `dataset_asset`,
-        `sharded_dataset_asset`, `DataMemory`, `datachain_resources`, `DatasetIOManager`, `bucket_asset`,
-        `bucket_sensor`, `DatasetTranslator`, `DatasetComponent`, `BucketComponent`.
+    The Dagster face: `dataset_asset`, `sharded_dataset_asset`, `DataMemory`, `datachain_resources`,
+        `DatasetIOManager`, `bucket_asset`, `bucket_sensor`, `DatasetTranslator`, `DatasetComponent`,
+        `BucketComponent`.
     Errors: `DataChainError` and its subclasses.
 
 Example:
@@ -27,55 +30,11 @@ Example:
 
 from __future__ import annotations
 
+import importlib
 from importlib import metadata as _metadata
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import console
-from .chain import func
-from .chain.chain import DataChain
-from .chain.export import ArrowRow
-from .chain.expr import C, Expr
-from .chain.expr import C as Column
-from .chain.maintenance import GCReport, gc
-from .chain.readers import (
-    DatasetInfo,
-    datasets,
-    delete_dataset,
-    read_arrow,
-    read_csv,
-    read_dataset,
-    read_json,
-    read_pandas,
-    read_parquet,
-    read_records,
-    read_storage,
-    read_values,
-)
-from .errors import (
-    ColumnNotFoundError,
-    DataChainColumnError,
-    DataChainError,
-    DataChainParamsError,
-    DataMemoryLockedError,
-    DatasetInvalidVersionError,
-    DatasetMergeError,
-    DatasetNotFoundError,
-    DatasetVersionExistsError,
-    DatasetVersionNotFoundError,
-    InvalidDatasetNameError,
-    SchemaError,
-    SetupError,
-    SignalResolvingError,
-    StorageError,
-    UDFError,
-    UdfSignatureError,
-)
-from .kb import build_knowledge_base
-from .memory.store import Memory
-from .storage.file import File, ImageFile, TextFile
-from .storage.filesystem import register_storage_options
-from .udf.classes import AbstractUDF, Aggregator, BatchMapper, Generator, Mapper
-from .udf.model import DataModel, is_chain_type
 
 console.install()
 
@@ -86,96 +45,105 @@ except _metadata.PackageNotFoundError:  # a checkout on sys.path, not installed
 
 if TYPE_CHECKING:  # what the lazy loader below returns, visible to type checkers and IDEs
     from .asset_decorator import dataset_asset
+    from .chain import func
+    from .chain.chain import DataChain
+    from .chain.export import ArrowRow
+    from .chain.expr import C, Expr
+    from .chain.expr import C as Column
+    from .chain.maintenance import GCReport, gc
+    from .chain.readers import (
+        DatasetInfo,
+        datasets,
+        delete_dataset,
+        read_arrow,
+        read_csv,
+        read_dataset,
+        read_json,
+        read_pandas,
+        read_parquet,
+        read_records,
+        read_storage,
+        read_values,
+    )
     from .components import BucketComponent, DatasetComponent
+    from .errors import (
+        ColumnNotFoundError,
+        DataChainColumnError,
+        DataChainError,
+        DataChainParamsError,
+        DataMemoryLockedError,
+        DatasetInvalidVersionError,
+        DatasetMergeError,
+        DatasetNotFoundError,
+        DatasetVersionExistsError,
+        DatasetVersionNotFoundError,
+        InvalidDatasetNameError,
+        SchemaError,
+        SetupError,
+        SignalResolvingError,
+        StorageError,
+        UDFError,
+        UdfSignatureError,
+    )
     from .io_manager import DatasetIOManager
+    from .kb import build_knowledge_base
+    from .memory.store import Memory
     from .resource import DataMemory, datachain_resources
     from .sensors import bucket_asset, bucket_sensor
     from .sharding import sharded_dataset_asset
+    from .storage.file import File, ImageFile, TextFile
+    from .storage.filesystem import register_storage_options
     from .translator import DatasetTranslator, DatasetTranslatorData
+    from .udf.classes import AbstractUDF, Aggregator, BatchMapper, Generator, Mapper
+    from .udf.model import DataModel, is_chain_type
 
-# The Dagster face, imported on first use so plain scripts do not pay for importing Dagster.
-_DAGSTER_FACE = {
-    "BucketComponent": ".components",
-    "DataMemory": ".resource",
-    "DatasetComponent": ".components",
-    "datachain_resources": ".resource",
-    "dataset_asset": ".asset_decorator",
-    "DatasetIOManager": ".io_manager",
-    "DatasetTranslator": ".translator",
-    "DatasetTranslatorData": ".translator",
-    "bucket_asset": ".sensors",
-    "bucket_sensor": ".sensors",
-    "sharded_dataset_asset": ".sharding",
+# The module each public name lives in, imported when the name is first used.
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    ".asset_decorator": ("dataset_asset",),
+    ".chain.chain": ("DataChain",),
+    ".chain.export": ("ArrowRow",),
+    ".chain.expr": ("C", "Column", "Expr"),
+    ".chain.maintenance": ("gc", "GCReport"),
+    ".chain.readers": (
+        "DatasetInfo", "datasets", "delete_dataset", "read_arrow", "read_csv", "read_dataset", "read_json",
+        "read_pandas", "read_parquet", "read_records", "read_storage", "read_values",
+    ),
+    ".components": ("BucketComponent", "DatasetComponent"),
+    ".errors": (
+        "ColumnNotFoundError", "DataChainColumnError", "DataChainError", "DataChainParamsError",
+        "DataMemoryLockedError", "DatasetInvalidVersionError", "DatasetMergeError", "DatasetNotFoundError",
+        "DatasetVersionExistsError", "DatasetVersionNotFoundError", "InvalidDatasetNameError", "SchemaError",
+        "SetupError", "SignalResolvingError", "StorageError", "UDFError", "UdfSignatureError",
+    ),
+    ".io_manager": ("DatasetIOManager",),
+    ".kb": ("build_knowledge_base",),
+    ".memory.store": ("Memory",),
+    ".resource": ("datachain_resources", "DataMemory"),
+    ".sensors": ("bucket_asset", "bucket_sensor"),
+    ".sharding": ("sharded_dataset_asset",),
+    ".storage.file": ("File", "ImageFile", "TextFile"),
+    ".storage.filesystem": ("register_storage_options",),
+    ".translator": ("DatasetTranslator", "DatasetTranslatorData"),
+    ".udf.classes": ("AbstractUDF", "Aggregator", "BatchMapper", "Generator", "Mapper"),
+    ".udf.model": ("DataModel", "is_chain_type"),
 }
+_ALIASES = {"Column": "C"}  # public name -> its name in the module
+_SUBMODULES = {"func": ".chain.func"}
+_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted([*_HOME, *_SUBMODULES])
 
 
-def __getattr__(name: str) -> object:
-    if name in _DAGSTER_FACE:
-        import importlib
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        value: Any = importlib.import_module(_SUBMODULES[name], __name__)
+    elif name in _HOME:
+        value = getattr(importlib.import_module(_HOME[name], __name__), _ALIASES.get(name, name))
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # later uses skip this hook
+    return value
 
-        return getattr(importlib.import_module(_DAGSTER_FACE[name], __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-__all__ = [
-    "AbstractUDF",
-    "Aggregator",
-    "ArrowRow",
-    "BatchMapper",
-    "BucketComponent",
-    "C",
-    "Column",
-    "DataChainColumnError",
-    "DataChainParamsError",
-    "DataModel",
-    "DatasetInvalidVersionError",
-    "DatasetMergeError",
-    "Generator",
-    "Mapper",
-    "SetupError",
-    "SignalResolvingError",
-    "UdfSignatureError",
-    "is_chain_type",
-    "read_records",
-    "DataMemory",
-    "DatasetComponent",
-    "DatasetIOManager",
-    "DatasetTranslator",
-    "DatasetTranslatorData",
-    "ColumnNotFoundError",
-    "DataChain",
-    "DataChainError",
-    "DataMemoryLockedError",
-    "DatasetInfo",
-    "DatasetNotFoundError",
-    "DatasetVersionExistsError",
-    "DatasetVersionNotFoundError",
-    "Expr",
-    "File",
-    "GCReport",
-    "ImageFile",
-    "InvalidDatasetNameError",
-    "Memory",
-    "SchemaError",
-    "StorageError",
-    "TextFile",
-    "UDFError",
-    "bucket_asset",
-    "build_knowledge_base",
-    "bucket_sensor",
-    "datachain_resources",
-    "dataset_asset",
-    "datasets",
-    "delete_dataset",
-    "func",
-    "gc",
-    "read_arrow",
-    "read_csv",
-    "read_dataset",
-    "read_json",
-    "read_pandas",
-    "read_parquet",
-    "read_storage",
-    "read_values",
-    "register_storage_options",
-    "sharded_dataset_asset",
-]
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
