@@ -45,16 +45,21 @@ except _metadata.PackageNotFoundError:  # a checkout on sys.path, not installed
 
 if TYPE_CHECKING:  # what the lazy loader below returns, visible to type checkers and IDEs
     from .asset_decorator import dataset_asset
-    from .chain import func
+    from .chain import func, metrics
     from .chain.chain import DataChain
+    from .chain.database import read_database
     from .chain.export import ArrowRow
     from .chain.expr import C, Expr
     from .chain.expr import C as Column
+    from .chain.listings import ListingInfo, listings
     from .chain.maintenance import GCReport, gc
+    from .chain.namespaces import create_project, delete_namespace, is_local, is_studio
+    from .chain.params import param
     from .chain.readers import (
         DatasetInfo,
         datasets,
         delete_dataset,
+        move_dataset,
         read_arrow,
         read_csv,
         read_dataset,
@@ -65,6 +70,7 @@ if TYPE_CHECKING:  # what the lazy loader below returns, visible to type checker
         read_storage,
         read_values,
     )
+    from .chain.session import Session
     from .components import BucketComponent, DatasetComponent
     from .errors import (
         ColumnNotFoundError,
@@ -78,6 +84,14 @@ if TYPE_CHECKING:  # what the lazy loader below returns, visible to type checker
         DatasetVersionExistsError,
         DatasetVersionNotFoundError,
         InvalidDatasetNameError,
+        InvalidNamespaceNameError,
+        NamespaceDeleteNotAllowedError,
+        NamespaceNotFoundError,
+        NotAllowedError,
+        NotFoundError,
+        ProjectCreateNotAllowedError,
+        ProjectDeleteNotAllowedError,
+        ProjectNotFoundError,
         SchemaError,
         SetupError,
         SignalResolvingError,
@@ -101,19 +115,26 @@ if TYPE_CHECKING:  # what the lazy loader below returns, visible to type checker
 _EXPORTS: dict[str, tuple[str, ...]] = {
     ".asset_decorator": ("dataset_asset",),
     ".chain.chain": ("DataChain",),
+    ".chain.database": ("read_database",),
     ".chain.export": ("ArrowRow",),
     ".chain.expr": ("C", "Column", "Expr"),
+    ".chain.listings": ("ListingInfo", "listings"),
     ".chain.maintenance": ("gc", "GCReport"),
+    ".chain.namespaces": ("create_project", "delete_namespace", "is_local", "is_studio"),
+    ".chain.params": ("param",),
     ".chain.readers": (
-        "DatasetInfo", "datasets", "delete_dataset", "read_arrow", "read_csv", "read_dataset", "read_json",
-        "read_pandas", "read_parquet", "read_records", "read_storage", "read_values",
+        "DatasetInfo", "datasets", "delete_dataset", "move_dataset", "read_arrow", "read_csv", "read_dataset",
+        "read_json", "read_pandas", "read_parquet", "read_records", "read_storage", "read_values",
     ),
+    ".chain.session": ("Session",),
     ".components": ("BucketComponent", "DatasetComponent"),
     ".errors": (
         "ColumnNotFoundError", "DataChainColumnError", "DataChainError", "DataChainParamsError",
         "DataMemoryLockedError", "DatasetInvalidVersionError", "DatasetMergeError", "DatasetNotFoundError",
         "DatasetVersionExistsError", "DatasetVersionNotFoundError", "InvalidDatasetNameError", "SchemaError",
         "SetupError", "SignalResolvingError", "StorageError", "UDFError", "UdfSignatureError",
+        "InvalidNamespaceNameError", "NamespaceDeleteNotAllowedError", "NamespaceNotFoundError", "NotAllowedError",
+        "NotFoundError", "ProjectCreateNotAllowedError", "ProjectDeleteNotAllowedError", "ProjectNotFoundError",
     ),
     ".io_manager": ("DatasetIOManager",),
     ".kb": ("build_knowledge_base",),
@@ -128,7 +149,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ".udf.model": ("DataModel", "is_chain_type"),
 }
 _ALIASES = {"Column": "C"}  # public name -> its name in the module
-_SUBMODULES = {"func": ".chain.func"}
+_SUBMODULES = {"func": ".chain.func", "metrics": ".chain.metrics"}
 _HOME = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = sorted([*_HOME, *_SUBMODULES])

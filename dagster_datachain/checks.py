@@ -11,10 +11,10 @@ from collections.abc import Callable, Collection
 from typing import Any, NamedTuple
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey
-from duckdb import fn
 
 from .chain.expr import resolve_column
 from .memory import catalog
+from .memory.expressions import fn
 from .memory.schema import Schema, to_arrow_schema
 from .memory.store import Memory
 

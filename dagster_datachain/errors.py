@@ -96,6 +96,10 @@ class DataMemoryCorruptError(DataChainError):
     """The Data Memory file is damaged (empty, truncated, overwritten): names the file and how to recover."""
 
 
+class DataMemoryVersionError(DataChainError):
+    """The Data Memory file was written by a newer DuckDB than this process runs: names the file and both versions."""
+
+
 class DataMemoryFullError(DataChainError, OSError):
     """The disk under Data Memory (database or staging) is full; names the file that could not be written."""
 
@@ -133,3 +137,35 @@ class DatasetInvalidVersionError(InvalidDatasetNameError):
 
 class DatasetMergeError(DataChainParamsError):
     """A merge whose keys do not fit (DataChain's name)."""
+
+
+class NotFoundError(DataChainError, LookupError):
+    """A namespace or project that does not exist (DataChain's name)."""
+
+
+class NotAllowedError(DataChainError):
+    """An operation the local mode does not allow (DataChain's name)."""
+
+
+class NamespaceNotFoundError(NotFoundError):
+    """Only the namespaces `local` (datasets) and `system` (listings) exist here (DataChain's name)."""
+
+
+class ProjectNotFoundError(NotFoundError):
+    """Only the projects `local.local` and `system.listing` exist here (DataChain's name)."""
+
+
+class InvalidNamespaceNameError(DataChainError, RuntimeError):
+    """A namespace name of more than two dotted parts (DataChain's name)."""
+
+
+class ProjectCreateNotAllowedError(NotAllowedError):
+    """Projects cannot be created outside Studio (DataChain's name)."""
+
+
+class NamespaceDeleteNotAllowedError(NotAllowedError):
+    """The `local` and `system` namespaces cannot be removed (DataChain's name)."""
+
+
+class ProjectDeleteNotAllowedError(NotAllowedError):
+    """The default and listing projects cannot be removed (DataChain's name)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -15,7 +16,6 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 
 import duckdb
 import pyarrow as pa
-from duckdb import col, fn
 from pydantic import ValidationError
 
 from ..errors import (
@@ -30,7 +30,9 @@ from ..errors import (
 )
 from ..memory import catalog
 from ..memory.changes import count_changes
-from ..memory.names import Bump, parse_version, validate_columns, validate_name
+from ..memory.expressions import Windows, col, fn, lit
+from ..memory.expressions import field as struct_field
+from ..memory.names import Bump, local_name, parse_version, validate_columns, validate_name
 from ..memory.schema import (
     Schema,
     TypeSpec,
@@ -48,9 +50,12 @@ from ..udf.code_hash import code_hash
 from ..udf.runner import run_udf
 from ..udf.settings import Settings
 from ..udf.signature import UDF, UDFKind, make_udf
-from . import delta, export, output
+from . import delta, diff, export, file_export, output
+from .delta import DeltaPlan
 from .expr import C, Expr, column_or_expr, lift, resolve_column
 from .maintenance import STALE_CHECKPOINT_SECONDS
+from .namespaces import DEFAULT_NAMESPACE, DEFAULT_PROJECT, check_project
+from .session import Job, Session
 from .steps import (
     DatasetSource,
     Distinct,
@@ -297,13 +302,17 @@ class DataChain:
     def settings(self, *, batch_size: int | None = None, prefetch: int | None = None,
                  parallel: int | bool | None = None, cache: bool | None = None,
                  on_error: Literal["raise", "skip"] | None = None, ephemeral: bool | None = None,
-                 workers: int | None = None, min_task_size: int | None = None) -> DataChain:
+                 workers: int | None = None, min_task_size: int | None = None, namespace: str | None = None,
+                 project: str | None = None) -> DataChain:
         """Change how UDFs run: `batch_size` rows per checkpoint, `prefetch` files read ahead, `parallel` workers,
         `on_error="skip"` to leave out rows the UDF fails on (recorded in dataset `<name>__errors` on save).
-        DataChain's `ephemeral`, `workers` (distributed) and `min_task_size` are accepted and have no effect here:
-        UDF results are always checkpoint parts removed after save."""
+        DataChain's `ephemeral=True` makes `chain.job` raise (no job); `namespace`/`project` say where `save()`
+        goes, which must be `local` (as in DataChain's local mode, another raises ProjectCreateNotAllowedError on
+        save); its `workers` (distributed) and `min_task_size` are accepted and have no effect here: UDF results
+        are always checkpoint parts removed after save."""
         changes: dict[str, Any] = {"batch_size": batch_size, "prefetch": prefetch, "cache": cache,
-                                   "on_error": on_error}
+                                   "on_error": on_error, "ephemeral": ephemeral, "namespace": namespace,
+                                   "project": project}
         if parallel is not None:
             changes["parallel"] = (os.cpu_count() or 1) if parallel is True else (None if parallel is False
                                                                                 else parallel)
@@ -564,6 +573,73 @@ class DataChain:
         """Run the chain now and keep its UDF results for later steps (DataChain's name; see `checkpoint()`)."""
         return self.checkpoint()
 
+    def diff(self, other: DataChain, on: str | Sequence[str], right_on: str | Sequence[str] | None = None,
+             compare: str | Sequence[str] | None = None, right_compare: str | Sequence[str] | None = None,
+             added: bool = True, deleted: bool = True, modified: bool = True, same: bool = False,
+             status_col: str | None = None) -> DataChain:
+        """This chain's rows compared with `other`'s, matched on `on` (`right_on`): added (only here), deleted
+        (only in `other`), modified (`compare` columns differ; all common columns by default) or same; the
+        `status_col` column, when named, says which (A, D, M, S).
+
+        Example:
+            >>> new.diff(old, on="id", status_col="diff").filter(C("diff") == "M")
+        """
+        step = diff.compare_step(self, other, on, right_on, compare, right_compare, added=added, deleted=deleted,
+                                 modified=modified, same=same, status_col=status_col)
+        return self._derive(step)
+
+    def file_diff(self, other: DataChain, on: str = "file", right_on: str | None = None, added: bool = True,
+                  modified: bool = True, deleted: bool = False, same: bool = False,
+                  status_col: str | None = None) -> DataChain:
+        """`diff` of File columns: files matched by (source, path), modified when version or etag differ; by
+        default only new and changed files.
+
+        Example:
+            >>> read_storage("s3://bucket/").file_diff(read_dataset("processed"), right_on="file")
+        """
+        return self._derive(diff.file_compare_step(self, other, on, right_on, added=added, modified=modified,
+                                                   deleted=deleted, same=same, status_col=status_col))
+
+    # ================================================================== DataChain's context properties
+
+    @property
+    def session(self) -> Session:
+        """The session this chain runs in (the current one when it uses this chain's Data Memory)."""
+        return Session.for_memory(self._memory)
+
+    @property
+    def job(self) -> Job:
+        """The job this chain runs in: the Dagster run that saves it, else one job per script run."""
+        if self._settings.ephemeral:
+            raise RuntimeError("Cannot access job in ephemeral mode. "
+                               "Jobs are not created when running with .settings(ephemeral=True).")
+        return Job.current()
+
+    @property
+    def namespace_name(self) -> str:
+        """The namespace `save()` uses: `settings(namespace=...)`, else `local` (DataChain's local mode)."""
+        return self._settings.namespace or DEFAULT_NAMESPACE
+
+    @property
+    def project_name(self) -> str:
+        """The project `save()` uses: `settings(project=...)`, else `local` (DataChain's local mode)."""
+        return self._settings.project or DEFAULT_PROJECT
+
+    @property
+    def delta(self) -> bool:
+        """Whether saving this chain updates its dataset incrementally (`delta=True` on its reader)."""
+        return self._source.delta is not None
+
+    @property
+    def delta_unsafe(self) -> bool:
+        """Whether the reader was given `delta_unsafe=True` (accepted; delta still refuses steps it cannot
+        update incrementally)."""
+        return self._source.delta is not None and self._source.delta.unsafe
+
+    def reset_settings(self, settings: Settings | None = None) -> DataChain:
+        """The chain with default settings (or `settings`)."""
+        return self._copy(settings=settings or Settings())
+
     # ================================================================== execution
 
     @contextmanager
@@ -650,14 +726,15 @@ class DataChain:
         path = checkpoint.staging_input_path()
         with self._memory.connect() as con:
             rel = self._relation(con)
+            numbering = Windows()
             if partition_by:
-                keys = [C(k).build(self._schema) for k in partition_by]
-                unit = (fn("dense_rank").over(order_by=keys) - 1).alias(UNIT)
-                rel = rel.select("*", unit).sort(col(UNIT))
+                keys = [(C(k).build(self._schema), False) for k in partition_by]
+                unit = (numbering.over("dense_rank", order_by=keys) - lit(1)).alias(UNIT)
+                rel = numbering.select(rel, unit).sort(col(UNIT))
             elif one_group:
-                rel = rel.select("*", duckdb.ConstantExpression(0).cast("BIGINT").alias(UNIT))
+                rel = rel.select("*", lit(0).cast("BIGINT").alias(UNIT))
             else:
-                rel = rel.select("*", (fn("row_number").over() - 1).alias(UNIT))
+                rel = numbering.select(rel, (numbering.over("row_number") - lit(1)).alias(UNIT))
             rel.write_parquet(str(path))
         counted = scratch_connection().read_parquet(str(path)).aggregate([fn("max", col(UNIT))]).fetchall()
         units = 0 if counted[0][0] is None else int(counted[0][0]) + 1
@@ -689,7 +766,8 @@ class DataChain:
         the latest version's (unless `version` or `update_version` asks for a new version). `attrs` are
         labels (`"team=vision"`, `"raw"`) kept with the dataset, as `datasets()` lists them.
         """
-        validate_name(name)
+        check_project(self.namespace_name, self.project_name)
+        name = validate_name(local_name(name))
         validate_columns(self._schema)
         explicit = parse_version(version) if version is not None else None
         chain_hash = hashlib.sha256(f"{self.fingerprint()}|{self.code_hash()}".encode()).hexdigest()
@@ -715,7 +793,7 @@ class DataChain:
         return self._read_version(record)
 
     def _commit(self, name: str, explicit: Any, update_version: Bump | None, description: str | None,
-                chain_hash: str, resolved: DataChain, plan: delta.DeltaPlan | None,
+                chain_hash: str, resolved: DataChain, plan: DeltaPlan | None,
                 errors: list[dict[str, Any]], attrs: list[str] | None = None) -> catalog.VersionRecord:
         """One transaction: the new version's rows (and closed rows, for delta), its catalog entry, delta state,
         and the rows UDFs skipped (`on_error="skip"`) as the next version of `<name>__errors`."""
@@ -754,7 +832,7 @@ class DataChain:
         logger.info("Saved %s (%s)", record.reference, _change_summary(record, incremental=plan is not None))
         return record
 
-    def _delta_plan(self, name: str, previous: catalog.VersionRecord) -> delta.DeltaPlan | None:
+    def _delta_plan(self, name: str, previous: catalog.VersionRecord) -> DeltaPlan | None:
         """How to update `previous` incrementally, or None when only a full run is correct."""
         self._check_incremental(previous)
         if _schema_changed(previous.dataset_schema, self._schema):
@@ -789,7 +867,7 @@ class DataChain:
                 )
 
     def _record_seen(self, con: duckdb.DuckDBPyConnection, name: str, seq: int,
-                     plan: delta.DeltaPlan | None) -> None:
+                     plan: DeltaPlan | None) -> None:
         """Keep the seen-inputs state of storage-delta datasets in step with the version just committed."""
         spec = self._source.delta
         if spec is None or isinstance(self._source, DatasetSource):
@@ -877,7 +955,30 @@ class DataChain:
 
     def to_records(self) -> list[dict[str, Any]]:
         """All rows as dicts of leaf fields, nested paths joined by `__`: `[{"pt__x": 1, "pt__y": 2.0}]`."""
-        return list(export.flat_rows(self._batches(), self._schema, "__"))
+        return self.results(row_factory=lambda names, row: dict(zip(names, row, strict=True)))
+
+    def results(self, *, row_factory: Callable[[list[str], tuple[Any, ...]], Any] | None = None,
+                include_hidden: bool = True) -> list[Any]:
+        """All rows as tuples of leaf values (nested fields flattened); `row_factory(names, values)` builds each
+        row instead, with names as `pt__x`.
+
+        Example:
+            >>> chain.results(row_factory=lambda names, row: dict(zip(names, row)))
+        """
+        names = [n.replace(".", "__") for n in export.leaf_names(self._schema, include_hidden=include_hidden)]
+        rows = export.leaf_tuples(self._batches(), self._schema, include_hidden=include_hidden)
+        return [row_factory(names, row) for row in rows] if row_factory else list(rows)
+
+    def to_columnar_data_with_names(self, chunk_size: int = 100_000) -> tuple[list[str], Iterator[list[list[Any]]]]:
+        """Leaf column names (`pt.x`) and an iterator of chunks of up to `chunk_size` rows, each chunk a list of
+        columns of values."""
+        rows = export.leaf_tuples(self._batches(), self._schema)
+
+        def chunks() -> Iterator[list[list[Any]]]:
+            while batch := list(itertools.islice(rows, chunk_size)):
+                yield [list(column) for column in zip(*batch, strict=True)]
+
+        return export.leaf_names(self._schema), chunks()
 
     def to_json(self, path: str | os.PathLike[str], fs_kwargs: dict[str, Any] | None = None,
                 include_outer_list: bool = True) -> None:
@@ -897,6 +998,45 @@ class DataChain:
         with export.open_text(path, fs_kwargs) as out:
             export.write_csv(out, names, export.flat_rows(self._batches(), self._schema, "."), delimiter, **kwargs)
 
+    def to_storage(self, output: str | os.PathLike[str], signal: str = "file",
+                   placement: file_export.Placement = "fullpath", link_type: Literal["copy", "symlink"] = "copy",
+                   num_threads: int | None = 5, anon: bool | None = None,
+                   client_config: dict[str, Any] | None = None) -> None:
+        """Copy the files of column `signal` below `output` (a folder or storage prefix): at their path
+        (`"filepath"`), bucket and path (`"fullpath"`), name (`"filename"`) or `"etag"`; `link_type="symlink"`
+        links local files instead.
+
+        Example:
+            >>> chain.filter(C("file.size") > 0).to_storage("export/", placement="filename")
+        """
+        spec = column_spec(signal, self._schema)
+        if spec is None or spec.kind != "model" or not {"source", "path"} <= set(spec.fields):
+            raise DataChainParamsError(f"to_storage: column {signal!r} holds no files (columns: "
+                                       f"{', '.join(self._schema)})")
+        if placement == "filename":
+            from .func.path import name
+
+            if self.mutate(_dc_name=name(f"{signal}.path")).distinct("_dc_name").count() != self.count():
+                raise DataChainParamsError("Files with the same name found")
+        file_export.export_files(self.collect(signal), output, placement=placement, link_type=link_type,
+                                 num_threads=num_threads, anon=anon, client_config=client_config)
+
+    def to_database(self, table_name: str, connection: Any, *, batch_size: int = 10_000,
+                    on_conflict: str | None = None, conflict_columns: list[str] | None = None,
+                    column_mapping: dict[str, str | None] | None = None) -> int:
+        """Insert all rows into a SQL table (created when missing), leaf fields as columns (`pt__x`); `connection`
+        is a SQLAlchemy URL, engine, connection or session, or a sqlite3 connection. `on_conflict="ignore"` /
+        `"update"` handle key conflicts (SQLite, PostgreSQL); `column_mapping` renames (`{"pt.x": "x"}`) or drops
+        (`None`) columns. Returns the rows written.
+
+        Example:
+            >>> chain.to_database("files", "sqlite:///files.db")
+        """
+        from .database import to_database
+
+        return to_database(self, table_name, connection, batch_size=batch_size, on_conflict=on_conflict,
+                           conflict_columns=conflict_columns, column_mapping=column_mapping)
+
     def to_list(self, *columns: str) -> list[tuple[Any, ...]]:
         """All rows as a list of tuples of Python objects."""
         rows = self.collect(*columns)
@@ -914,7 +1054,7 @@ def _with_field(base: Expr, spec: TypeSpec, path: list[str], value: Expr) -> Exp
         def rebuild(expr: duckdb.Expression, model: TypeSpec, rest: list[str]) -> duckdb.Expression:
             fields = []
             for field, field_spec in model.fields.items():
-                current = fn("struct_extract", expr, duckdb.ConstantExpression(field))
+                current = struct_field(expr, field)
                 if field == rest[0]:
                     current = value.build(schema) if len(rest) == 1 else rebuild(current, field_spec, rest[1:])
                 fields.append(current.alias(field))

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
-from duckdb import col, fn, lit
 
 from ..errors import DataChainError
 from ..memory.catalog import VersionRecord, create_table, visible_at
+from ..memory.expressions import col, fn, lit, select_except
 from ..memory.schema import Schema, column_spec
 from ..memory.sql import ADDED, REMOVED, close_open_rows, column_path, count_rows, quote, table_exists
 from .expr import resolve_column
@@ -34,6 +34,7 @@ class DeltaSpec:
 
     on: tuple[str, ...]
     compare: tuple[str, ...] = ()
+    unsafe: bool = field(default=False, compare=False)  # DataChain's delta_unsafe: recorded, not acted on
 
     def key_names(self) -> list[str]:
         return [f"_dc_k{i}" for i in range(len(self.on))]
@@ -125,7 +126,7 @@ def plan_storage(con: duckdb.DuckDBPyConnection, current: duckdb.DuckDBPyRelatio
     def restrict(con: duckdb.DuckDBPyConnection, rel: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
         marked = rel.select("*", *spec.identity(schema, with_compare=False))
         kept = marked.join(con.from_arrow(fresh_keys), keys, how="semi")
-        return kept.select(duckdb.star(exclude=keys))
+        return select_except(kept, keys)
 
     digest = hashlib.sha256(repr(fresh.to_pydict()).encode()).hexdigest()[:16]
     return DeltaPlan(restrict, gone.select(keys), fresh, new=fresh.num_rows - changed, changed=changed,

@@ -14,7 +14,7 @@ import pyarrow as pa
 from pydantic import BaseModel, create_model
 
 from ..errors import DataChainParamsError, StorageError
-from ..memory.schema import Schema
+from ..memory.schema import Schema, ValueBuilder
 from ..storage.file import File
 from .output import flat_columns
 
@@ -89,6 +89,24 @@ def flat_rows(batches: Iterable[pa.RecordBatch], schema: Schema, separator: str)
         values = [array.to_pylist() for array in columns.values()]
         for row in zip(*values, strict=True):
             yield dict(zip(names, row, strict=True))
+
+
+def leaf_names(schema: Schema, *, include_hidden: bool = True) -> list[str]:
+    """Dotted paths of every leaf field (`pt.x`), in column order."""
+    return [path for column, spec in schema.items() for path, _ in spec.leaves(column, include_hidden=include_hidden)]
+
+
+def leaf_tuples(batches: Iterable[pa.RecordBatch], schema: Schema, *,
+                include_hidden: bool = True) -> Iterator[tuple[Any, ...]]:
+    """Each row as a tuple of leaf values in `leaf_names` order, as Python objects (JSON columns as dicts)."""
+    leaf_specs = {path: spec for column, column_spec in schema.items()
+                  for path, spec in column_spec.leaves(column, include_hidden=include_hidden)}
+    builders = [ValueBuilder(spec) for spec in leaf_specs.values()]
+    for batch in batches:
+        columns = flat_columns(pa.Table.from_batches([batch]), schema, include_hidden=include_hidden)
+        values = [[build(v) for v in columns[path].to_pylist()] for path, build in zip(leaf_specs, builders,
+                                                                                        strict=True)]
+        yield from zip(*values, strict=True)
 
 
 def open_text(path: str | os.PathLike[str], fs_kwargs: dict[str, Any] | None) -> Any:

@@ -16,12 +16,14 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-from duckdb import col, fn, lit
 
 from ..errors import ColumnNotFoundError, SchemaError
+from ..memory.expressions import coalesce, col, field, fn, lit, over, with_window_columns
+from ..memory.expressions import like as like_expression
 from ..memory.schema import Schema, known_columns, to_arrow_schema
 
 Builder = Callable[[Schema], duckdb.Expression]
+WindowCall = Callable[[Schema], tuple[str, list[duckdb.Expression]]]  # a window function's name and arguments
 Combine = Callable[[duckdb.Expression, duckdb.Expression, str, str], duckdb.Expression]
 
 # Python types `cast` accepts, as DataChain's func.cast does, with the DuckDB type each becomes
@@ -38,10 +40,11 @@ class Expr:
         >>> big = (C("info.width") > 400) & ~C("file.path").ilike("%cocker_spaniel%")
     """
 
-    __slots__ = ("_build", "_window_build", "is_aggregate", "is_window", "label_name", "static_type", "text")
+    __slots__ = ("_build", "_window_call", "is_aggregate", "is_window", "label_name", "static_type", "text")
 
     def __init__(self, build: Builder, text: str, *, parts: Iterable[Expr] = (), is_aggregate: bool = False,
-                 is_window: bool = False, static_type: str | None = None, window_build: Builder | None = None) -> None:
+                 is_window: bool = False, static_type: str | None = None,
+                 window_call: WindowCall | None = None) -> None:
         parts = tuple(parts)  # the sub-expressions: an expression over an aggregate is an aggregate, etc.
         self._build = build
         self.text = text
@@ -49,7 +52,7 @@ class Expr:
         self.is_window: bool = is_window or any(p.is_window for p in parts)
         self.static_type = static_type  # the DuckDB type when known without a schema ("BOOLEAN" for predicates)
         self.label_name: str | None = None
-        self._window_build = window_build  # set for window functions: the call that OVER applies to
+        self._window_call = window_call  # set for window functions: the call that OVER applies to
 
     def build(self, schema: Schema) -> duckdb.Expression:
         """The DuckDB expression for a chain with `schema` (raises ColumnNotFoundError for unknown columns)."""
@@ -69,20 +72,20 @@ class Expr:
     def label(self, name: str) -> Expr:
         """The same expression named `name`: the column a `group_by(partition_by=...)` key expression becomes."""
         labelled = Expr(self._build, self.text, parts=(self,), static_type=self.static_type,
-                        window_build=self._window_build)
+                        window_call=self._window_call)
         labelled.label_name = name
         return labelled
 
     def over(self, window: Any) -> Expr:
         """A window function evaluated over `func.window(partition_by=..., order_by=...)`; NULLs sort last."""
-        window_build = self._window_build
-        if window_build is None:
+        window_call = self._window_call
+        if window_call is None:
             raise SchemaError(f"{self.text} doesn't support window (over())")
 
         def build(schema: Schema) -> duckdb.Expression:
-            key = window.order_by.build(schema)
-            order = (key.desc() if window.desc else key.asc()).nulls_last()
-            return window_build(schema).over(partition_by=[window.partition_by.build(schema)], order_by=[order])
+            function, args = window_call(schema)
+            return over(function, args, partition_by=[window.partition_by.build(schema)],
+                        order_by=[(window.order_by.build(schema), window.desc)])
 
         return Expr(build, f"{self.text}.over({window!r})", is_window=True, static_type=self.static_type)
 
@@ -255,11 +258,12 @@ class Expr:
     # ----------------------------------------------------------------- predicates and ordering
     def like(self, pattern: str, escape: str | None = None) -> Expr:
         """SQL LIKE (`%` any run, `_` one character), case-sensitive; `escape` quotes a wildcard."""
-        return self._predicate(lambda e: e.like(pattern, escape=escape), f"like({pattern!r}, {escape!r})")
+        return self._predicate(lambda e: like_expression(e, pattern, escape), f"like({pattern!r}, {escape!r})")
 
     def ilike(self, pattern: str, escape: str | None = None) -> Expr:
         """Case-insensitive LIKE: `C("file.path").ilike("%cocker_spaniel%")`."""
-        return self._predicate(lambda e: e.ilike(pattern, escape=escape), f"ilike({pattern!r}, {escape!r})")
+        return self._predicate(lambda e: like_expression(e, pattern, escape, case_sensitive=False),
+                               f"ilike({pattern!r}, {escape!r})")
 
     def not_like(self, pattern: str) -> Expr:
         """NOT LIKE."""
@@ -321,7 +325,7 @@ class Expr:
     def isin(self, values: Iterable[Any]) -> Expr:
         """True where the value is one of `values`."""
         items = list(values)
-        return self._predicate(lambda e: e.isin(*items) if items else lit(False), f"isin({items!r})")
+        return self._predicate(lambda e: e.isin(*(lit(v) for v in items)) if items else lit(False), f"isin({items!r})")
 
     in_ = isin
 
@@ -347,7 +351,7 @@ class Expr:
         """`IS value`: `is_(None)` is IS NULL; other values compare as IS NOT DISTINCT FROM."""
         if value is None:
             return self.is_null()
-        return self._predicate(lambda e: duckdb.CoalesceOperator(e == lit(value), lit(False)), f"is_({value!r})")
+        return self._predicate(lambda e: coalesce(e == lit(value), lit(False)), f"is_({value!r})")
 
     def is_not(self, value: Any) -> Expr:
         """The negation of `is_`: `is_not(None)` is IS NOT NULL."""
@@ -357,7 +361,7 @@ class Expr:
 
     def is_not_distinct_from(self, other: Any) -> Expr:
         """Equality where NULL equals NULL."""
-        return self._binary(other, lambda a, b: duckdb.CoalesceOperator(a == b, a.isnull() & b.isnull()),
+        return self._binary(other, lambda a, b: coalesce(a == b, a.isnull() & b.isnull()),
                             "IS NOT DISTINCT FROM", static_type="BOOLEAN")
 
     isnot_distinct_from = is_not_distinct_from
@@ -473,7 +477,7 @@ def resolve_column(name: str, schema: Schema) -> duckdb.Expression:
     if spec is not None and rest and spec.at(rest) is not None:
         expression: duckdb.Expression = col(head)
         for part in rest:
-            expression = expression[part]
+            expression = field(expression, part)
         return expression
     raise ColumnNotFoundError(_unknown_column_message(name, schema))
 
@@ -502,7 +506,8 @@ def type_of(expr: Expr, built: duckdb.Expression, schema: Schema) -> str:
         empty = con.from_arrow(pa.Table.from_batches([], to_arrow_schema(schema)))
         _scratch.empty = (schema, empty)
     assert empty is not None
-    return str(empty.select(built).types[0])
+    rel = with_window_columns(empty)
+    return str((rel.aggregate([built]) if expr.is_aggregate else rel.select(built)).types[0])
 
 
 def is_integer(sql_type: str) -> bool:

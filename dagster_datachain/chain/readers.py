@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import glob as globlib
 import json
 import logging
@@ -28,7 +29,7 @@ from ..errors import (
     StorageError,
 )
 from ..memory import catalog
-from ..memory.names import SemVer, split_reference
+from ..memory.names import SemVer, local_name, split_reference, validate_name
 from ..memory.schema import (
     Schema,
     encode_value,
@@ -37,6 +38,7 @@ from ..memory.schema import (
     spec_from_annotation,
     to_arrow_type,
 )
+from ..memory.sql import quote, table_exists
 from ..memory.store import Memory, get_memory
 from ..storage.cache import configure_cache
 from ..storage.file import FILE_TYPES, File
@@ -44,7 +46,7 @@ from ..storage.filesystem import StorageURI, client_options, glob_to_regex, pars
 from ..storage.listing import FILE_COLUMNS, Page, list_prefix
 from .chain import DataChain, scratch_connection
 from .delta import default_dataset_delta, file_delta, state_table
-from .expr import C
+from .session import Session, memory_of
 from .steps import ArrowSource, DatasetSource, FileSource, ListingSource
 
 if TYPE_CHECKING:
@@ -73,6 +75,8 @@ def read_storage(
     delta: bool = False,
     column: str = "file",
     client_config: dict[str, Any] | None = None,
+    delta_unsafe: bool = False,
+    session: Session | None = None,
     memory: MemoryArg = None,
     **storage_options: Any,
 ) -> DataChain:
@@ -96,7 +100,7 @@ def read_storage(
     """
     if type not in FILE_TYPES:
         raise DataChainError(f"read_storage type must be one of {', '.join(FILE_TYPES)}, not {type!r}")
-    memory = _memory(memory)
+    memory = _memory(memory_of(memory, session))
     parsed = parse_uri(uri)
     options = client_options(parsed.protocol, anon=anon and not parsed.is_local, client_config=client_config,
                              **storage_options)
@@ -105,7 +109,7 @@ def read_storage(
     listing = _fresh_listing(memory, parsed, update or delta)
     schema = {column: spec_from_annotation(FILE_TYPES[type])}
     regex = glob_to_regex(parsed.glob) if parsed.glob else None
-    spec = file_delta(column) if delta else None
+    spec = dataclasses.replace(file_delta(column), unsafe=delta_unsafe) if delta else None
     return DataChain(ListingSource(listing, regex, column, schema, spec), memory=memory)
 
 
@@ -148,7 +152,8 @@ def _stage_listing(pages: Iterable[Page], path: Path) -> Path:
 
 def read_dataset(name: str, version: str | int | None = None, *, delta: bool = False,
                  delta_on: str | tuple[str, ...] | None = None, delta_unsafe: bool = False,
-                 delta_retry: bool | str | None = None, memory: MemoryArg = None) -> DataChain:
+                 delta_retry: bool | str | None = None, session: Session | None = None,
+                 memory: MemoryArg = None) -> DataChain:
     """A chain over a saved dataset: `read_dataset("pets")`, `read_dataset("pets@1.0.2")`, or `version="1.0.2"`.
 
     `version` may also be a major number (`2`: the latest 2.x.y) or a specifier (`">=1.1.0"`, `"~=1.0"`,
@@ -164,12 +169,13 @@ def read_dataset(name: str, version: str | int | None = None, *, delta: bool = F
     specifier = version if isinstance(version, int) or (isinstance(version, str) and _SPECIFIER.match(version)) \
         else None
     dataset, semver = split_reference(name, None if specifier is not None else str(version) if version else None)
-    memory = _memory(memory)
+    memory = _memory(memory_of(memory, session))
     with memory.connect() as con:
         if specifier is not None:
             semver = _matching_version(catalog.list_versions(con, dataset), dataset, specifier)
         record = catalog.get_version(con, dataset, semver)
-    spec = default_dataset_delta(record.dataset_schema, delta_on) if delta else None
+    spec = dataclasses.replace(default_dataset_delta(record.dataset_schema, delta_on), unsafe=delta_unsafe) \
+        if delta else None
     return DataChain(DatasetSource(record, spec), memory=memory)
 
 
@@ -199,12 +205,13 @@ def _matching_version(versions: list[catalog.VersionRecord], name: str, specifie
 
 
 def read_values(ds_name: str = "", *, in_memory: bool = False, output: Any = None, column: str = "",
-                memory: MemoryArg = None, **columns: Sequence[Any]) -> DataChain:
+                session: Session | None = None, memory: MemoryArg = None, **columns: Sequence[Any]) -> DataChain:
     """A chain over in-memory values, one keyword per column: `read_values(num=[1, 2], name=["a", "b"])`.
 
     `output` gives column types (`{"num": float}`); `column` nests all columns under one model column of that
     name. DataChain's `ds_name` and `in_memory` are accepted: values always live in this process until saved.
     """
+    memory = memory_of(memory, session)
     if output is not None:
         return read_records([dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)],
                             _output_types(output, columns), column=column, memory=memory)
@@ -232,13 +239,15 @@ def read_values(ds_name: str = "", *, in_memory: bool = False, output: Any = Non
 
 
 def read_records(to_insert: dict[str, Any] | Iterable[dict[str, Any]] | None, schema: dict[str, Any], *,
-                 in_memory: bool = False, column: str = "", memory: MemoryArg = None) -> DataChain:
+                 in_memory: bool = False, column: str = "", session: Session | None = None,
+                 memory: MemoryArg = None) -> DataChain:
     """A chain over dicts, typed by `schema` (column -> Python type or pydantic model).
 
     Example:
         >>> read_records([{"a": 1, "b": "x"}], schema={"a": int, "b": str}).to_list()
         [(1, 'x')]
     """
+    memory = memory_of(memory, session)
     records = [to_insert] if isinstance(to_insert, dict) else list(to_insert or [])
     specs = {name: spec_from_annotation(annotation) for name, annotation in schema.items()}
     for i, record in enumerate(records):
@@ -277,7 +286,7 @@ def _nested(chain: DataChain, column: str) -> DataChain:
 
 
 def read_pandas(df: pd.DataFrame, name: str = "", *, in_memory: bool = False, column: str = "",
-                memory: MemoryArg = None) -> DataChain:
+                session: Session | None = None, memory: MemoryArg = None) -> DataChain:
     """A chain over a pandas DataFrame's rows. Column names are lower-cased and MultiIndex names joined by `_`,
     as DataChain does; `column` nests all columns under one model column of that name.
 
@@ -287,7 +296,7 @@ def read_pandas(df: pd.DataFrame, name: str = "", *, in_memory: bool = False, co
     names = [("_".join(str(p) for p in c if str(p)) if isinstance(c, tuple) else str(c)).lower() for c in df.columns]
     arrays = [pa.array(df.iloc[:, i].to_numpy(), from_pandas=False) if df.dtypes.iloc[i].kind == "f"  # NaN stays NaN
               else pa.Array.from_pandas(df.iloc[:, i]) for i in range(df.shape[1])]
-    chain = read_arrow(pa.table(arrays, names=names), memory=memory)
+    chain = read_arrow(pa.table(arrays, names=names), memory=memory_of(memory, session))
     return _nested(chain, column) if column else chain
 
 
@@ -325,28 +334,30 @@ def _local_path(path: str) -> str:
     return path
 
 
-def read_csv(path: str | os.PathLike[str] | Sequence[str], *, memory: MemoryArg = None, **options: Any) -> DataChain:
+def read_csv(path: str | os.PathLike[str] | Sequence[str], *, session: Session | None = None,
+             memory: MemoryArg = None, **options: Any) -> DataChain:
     """A chain over CSV rows (DuckDB's reader: header and types detected; options such as `delimiter=`)."""
-    return _read_file("csv", path, memory, options)
+    return _read_file("csv", path, memory_of(memory, session), options)
 
 
-def read_parquet(path: str | os.PathLike[str] | Sequence[str], *, source: bool = False, memory: MemoryArg = None,
-                 **options: Any) -> DataChain:
+def read_parquet(path: str | os.PathLike[str] | Sequence[str], *, source: bool = False,
+                 session: Session | None = None, memory: MemoryArg = None, **options: Any) -> DataChain:
     """A chain over Parquet rows (nested columns kept). DataChain's `source=True` (a column naming each row's
     file) is not supported: the rows' columns only."""
     if source:
         raise DataChainParamsError("read_parquet(source=True) is not supported here: pass source=False")
-    return _read_file("parquet", path, memory, options)
+    return _read_file("parquet", path, memory_of(memory, session), options)
 
 
 def read_json(path: str | os.PathLike[str] | Sequence[str], *, jmespath: str | None = None,
-              memory: MemoryArg = None, **options: Any) -> DataChain:
+              session: Session | None = None, memory: MemoryArg = None, **options: Any) -> DataChain:
     """A chain over JSON or newline-delimited JSON records; `jmespath` picks the records inside each JSON
     document (`"data.items"`).
 
     Example:
         >>> read_json("export.json", jmespath="data.items").to_list()
     """
+    memory = memory_of(memory, session)
     if jmespath is None:
         return _read_file("json", path, memory, options)
     import jmespath as jp
@@ -366,46 +377,69 @@ def read_json(path: str | os.PathLike[str] | Sequence[str], *, jmespath: str | N
 
 
 class DatasetInfo(BaseModel):
-    """One dataset version as `datasets()` lists it."""
+    """One dataset version as `datasets()` lists it: DataChain's fields in DataChain's order, then ours."""
 
     name: str = Field(description="Dataset name")
+    namespace: str = Field(default="local", description="Namespace (always `local` here, as DataChain's local mode)")
+    project: str = Field(default="local", description="Project (always `local` here, as DataChain's local mode)")
+    uuid: str = Field(default="", description="Identifies this version")
     version: str = Field(description="Semantic version MAJOR.MINOR.PATCH")
-    row_count: int = Field(description="Rows in this version")
+    status: int = Field(default=4, description="4: complete (DataChain's DatasetStatus.COMPLETE)")
     created_at: datetime = Field(description="When the version was saved (UTC)")
-    description: str | None = Field(default=None, description="What the dataset is")
+    finished_at: datetime | None = Field(default=None, description="When the version was committed (UTC)")
     num_objects: int | None = Field(default=None, description="Rows in this version (DataChain's name)")
+    size: int | None = Field(default=None, description="Bytes (not measured here)")
+    params: dict[str, str] = Field(default_factory=dict, description="Parameters of the run that saved it")
+    metrics: dict[str, Any] = Field(default_factory=dict, description="Metrics of the run that saved it")
+    error_message: str = Field(default="", description="Why the save failed (committed versions: empty)")
+    error_stack: str = Field(default="", description="Traceback of a failed save (committed versions: empty)")
     attrs: list[str] = Field(default_factory=list, description="Labels given by save(attrs=...)")
+    query_script: str = Field(default="", description="The script that saved it (not kept here)")
+    row_count: int = Field(default=0, description="Rows in this version")
+    description: str | None = Field(default=None, description="What the dataset is")
+
+    @property
+    def is_temp(self) -> bool:
+        """Whether this is one of DataChain's temporary session datasets (never, here)."""
+        return self.name.startswith("session_")
+
+    def has_attr(self, attr: str) -> bool:
+        """Whether the version has label `attr`: `"raw"`, `"team=vision"`, or `"team=*"` for any team."""
+        key, eq, value = attr.partition("=")
+        if not eq:
+            return attr in self.attrs
+        return any(k == key and (value == "*" or v == value)
+                   for k, sep, v in (a.partition("=") for a in self.attrs) if sep)
 
 
 def datasets(*, column: str | None = None, latest_only: bool = False, in_memory: bool = False,
-             memory: MemoryArg = None) -> DataChain:
-    """A chain with one row per saved dataset version: flat columns (name, version, row_count, num_objects,
-    created_at, description), or one `DatasetInfo` model column named `column`.
+             session: Session | None = None, memory: MemoryArg = None) -> DataChain:
+    """A chain with one row per saved dataset version: flat columns (DataChain's: name, namespace, project, uuid,
+    version, status, created_at, finished_at, num_objects, size, params, metrics, error_message, error_stack,
+    attrs, query_script; then row_count, description), or one `DatasetInfo` model column named `column`.
 
     Example:
         >>> datasets().filter(C("name") == "pets").to_values("version")
         ['1.0.0', '1.0.1']
     """
-    memory = _memory(memory)
+    memory = _memory(memory_of(memory, session))
     with memory.connect() as con:
         records = catalog.list_versions(con)
         attrs = catalog.all_attrs(con)
     if latest_only:
         records = list({r.name: r for r in records}.values())
-    infos = [DatasetInfo(name=r.name, version=r.version, row_count=r.row_count, created_at=r.created_at,
+    infos = [DatasetInfo(name=r.name, uuid=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{r.table_name}#{r.seq}")),
+                         version=r.version, row_count=r.row_count, created_at=r.created_at, finished_at=r.created_at,
                          description=r.description, num_objects=r.row_count,
                          attrs=attrs.get((r.name, r.version), [])) for r in records]
-    spec = spec_from_annotation(DatasetInfo)
-    name = column or "dataset"
-    table = pa.table({name: pa.array([encode_value(spec, i) for i in infos], type=to_arrow_type(spec))})
-    chain = DataChain(ArrowSource(table, {name: spec}), memory=memory)
     if column:
-        return chain
-    return chain.mutate(**{field: C(f"{name}.{field}") for field in DatasetInfo.model_fields}).select(
-        *DatasetInfo.model_fields)
+        return read_records([{column: i} for i in infos], schema={column: DatasetInfo}, memory=memory)
+    fields = {name: info.annotation for name, info in DatasetInfo.model_fields.items()}
+    return read_records([i.model_dump() for i in infos], schema=fields, memory=memory)
 
 
-def delete_dataset(name: str, version: str | None = None, *, force: bool = False, memory: MemoryArg = None) -> int:
+def delete_dataset(name: str, version: str | None = None, *, force: bool = False, session: Session | None = None,
+                   memory: MemoryArg = None) -> int:
     """Delete one version (`version=` or `name@version`; the latest when neither is given) or, with `force=True`,
     every version of a dataset; returns how many versions were deleted.
 
@@ -415,7 +449,7 @@ def delete_dataset(name: str, version: str | None = None, *, force: bool = False
     dataset, semver = split_reference(name, version)
     if force and semver is not None:
         raise DataChainParamsError(f"delete_dataset({name!r}): force=True deletes every version; give no version")
-    with _memory(memory).transaction() as con:
+    with _memory(memory_of(memory, session)).transaction() as con:
         if semver is None and not force:
             semver = catalog.get_version(con, dataset).semver
         deleted = catalog.delete_versions(con, dataset, semver)
@@ -423,3 +457,20 @@ def delete_dataset(name: str, version: str | None = None, *, force: bool = False
             con.execute(f'DROP TABLE IF EXISTS "{state_table(dataset)}"')
     logger.info("Deleted %s version(s) of %s", deleted, dataset)
     return deleted
+
+
+def move_dataset(src: str, dest: str, session: Session | None = None, in_memory: bool = False, *,
+                 memory: MemoryArg = None) -> None:
+    """Rename dataset `src` (every version) to `dest`. DataChain's qualified names `local.local.<name>` name the
+    same dataset; rows, attributes, delta state and other datasets' lineage follow the new name.
+
+    Example:
+        >>> move_dataset("cats", "kittens")
+    """
+    name, new_name = (validate_name(local_name(n)) for n in (src, dest))
+    with _memory(memory_of(memory, session)).transaction() as con:
+        moved = catalog.rename_dataset(con, name, new_name)
+        old_state, new_state = state_table(name), state_table(new_name)
+        if table_exists(con, old_state):
+            con.execute(f"ALTER TABLE {quote(old_state)} RENAME TO {quote(new_state)}")
+    logger.info("Moved %s version(s) of %s to %s", moved, name, new_name)

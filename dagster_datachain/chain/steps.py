@@ -4,19 +4,20 @@ through Python. `text` is a stable description that fingerprints the step for ch
 from __future__ import annotations
 
 import hashlib
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import reduce
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
 import pyarrow as pa
-from duckdb import col, fn, star
 
 from ..errors import SchemaError
 from ..memory.catalog import LineageEntry, ListingRecord, VersionRecord, version_rows
+from ..memory.expressions import col, distinct_on, field, fn, group, join, offset, select_except, star, windows
 from ..memory.schema import Schema, to_arrow_schema
-from ..udf.checkpoint import UNIT
 from ..udf.signature import UDF
 from .delta import DeltaPlan, DeltaSpec
 from .expr import C, Expr, column_or_expr, resolve_column
@@ -79,10 +80,10 @@ class ListingSource(Source):
 
     def relation(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
         rel = con.table(self.listing.table_name)
-        condition = col("file")["is_latest"]
+        condition = field(col("file"), "is_latest")
         if self.regex:
-            condition = condition & fn("regexp_full_match", col("file")["path"], self.regex)
-        return rel.filter(condition).sort(col("file")["path"]).select(col("file").alias(self.column))
+            condition = condition & fn("regexp_full_match", field(col("file"), "path"), self.regex)
+        return rel.filter(condition).sort(field(col("file"), "path")).select(col("file").alias(self.column))
 
     def lineage(self) -> list[LineageEntry]:
         return [LineageEntry(kind="listing", name=self.listing.uri, version=self.listing.fingerprint)]
@@ -161,8 +162,9 @@ class PartsSource(Source):
     def relation(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
         if not self.paths:
             return con.from_arrow(pa.Table.from_batches([], to_arrow_schema(self.schema)))
-        rel = con.read_parquet([str(p) for p in self.paths])
-        return rel.sort(col(UNIT)).select(*[col(c) for c in self.schema])
+        # parts are listed by their first unit and hold their rows in unit order, so the scan (which keeps file
+        # and row order) is already in input order: no sort, which would hold every output row at once
+        return con.read_parquet([str(p) for p in self.paths]).select(*[col(c) for c in self.schema])
 
     def lineage(self) -> list[LineageEntry]:
         return self.upstream
@@ -191,12 +193,13 @@ class Filter(Step):
         self.text = f"filter({self.condition.text})"
 
     def apply(self, rel: duckdb.DuckDBPyRelation, schema: Schema, compiler: Compiler) -> duckdb.DuckDBPyRelation:
-        condition = self.condition.build(schema)
+        with windows() as window_functions:
+            condition = self.condition.build(schema)
         if not self.condition.is_window:
             return rel.filter(condition)
         # SQL evaluates window functions after WHERE: compute the condition as a column first
-        marked = rel.select(star(), condition.alias(_KEEP))
-        return marked.filter(col(_KEEP)).select(star(exclude=[_KEEP]))
+        marked = window_functions.select(rel, condition.alias(_KEEP))
+        return select_except(marked.filter(col(_KEEP)), [_KEEP])
 
 
 _KEEP = "_dc_keep"
@@ -213,9 +216,9 @@ class Mutate(Step):
         for name, expr in self.columns.items():
             if expr.is_aggregate:
                 raise SchemaError(f"mutate: {name}={expr.text} is an aggregate; use it in group_by")
-        new = [expr.build(schema).alias(name) for name, expr in self.columns.items()]
-        replaced = [name for name in self.columns if name in schema]
-        return rel.select(star(exclude=replaced), *new) if len(replaced) < len(schema) else rel.select(*new)
+        with windows() as window_functions:
+            new = [expr.build(schema).alias(name) for name, expr in self.columns.items()]
+        return window_functions.select(rel, *new, exclude=[name for name in self.columns if name in schema])
 
 
 @dataclass(eq=False)
@@ -233,7 +236,7 @@ class Select(Step):
         nested = [c for c in self.columns if c not in schema]
         if nested:
             raise SchemaError(f"select_except takes top-level columns only, not {', '.join(nested)}")
-        return rel.select(star(exclude=list(self.columns)))
+        return select_except(rel, self.columns)
 
 
 @dataclass(eq=False)
@@ -259,7 +262,7 @@ class Slice(Step):
 
     def apply(self, rel: duckdb.DuckDBPyRelation, schema: Schema, compiler: Compiler) -> duckdb.DuckDBPyRelation:
         if self.limit is None:
-            return rel.offset(self.offset)
+            return offset(rel, self.offset)
         return rel.limit(self.limit, self.offset)
 
 
@@ -274,10 +277,10 @@ class GroupBy(Step):
         self.text = f"group_by({keys}, " + ", ".join(f"{k}={v.text}" for k, v in self.aggregates.items()) + ")"
 
     def apply(self, rel: duckdb.DuckDBPyRelation, schema: Schema, compiler: Compiler) -> duckdb.DuckDBPyRelation:
-        keys = [expr.build(schema).alias(name) for name, expr in group_keys(self.partition_by)]
+        keys = [(name, expr.build(schema)) for name, expr in group_keys(self.partition_by)]
         aggregates = [e.build(schema).alias(n) for n, e in self.aggregates.items()]
         try:
-            return rel.group_by(*keys).agg(*aggregates) if keys else rel.aggregate(aggregates)
+            return group(rel, keys, aggregates)
         except duckdb.BinderException:
             for name, expr in self.aggregates.items():
                 if not expr.is_aggregate:
@@ -317,11 +320,8 @@ class Merge(Step):
         right_rel = compiler.relation(self.right)
         right = right_rel.select(*[col(c).alias(f"_dc_r_{c}") for c in right_schema],
                                  *[k.alias(f"_dc_rk{i}") for i, k in enumerate(right_keys)])
-        condition = None
-        for i in range(len(left_keys)):
-            term = col(f"_dc_lk{i}") == col(f"_dc_rk{i}")
-            condition = term if condition is None else condition & term
-        joined = left.join(right, condition, how=self.how)
+        terms = [col(f"_dc_lk{i}") == col(f"_dc_rk{i}") for i in range(len(left_keys))]
+        joined = join(left, right, reduce(operator.and_, terms), self.how)
         renamed = [col(f"_dc_r_{c}").alias(self.rname + c if c in schema else c) for c in right_schema]
         return joined.select(*[col(c) for c in schema], *renamed)
 
@@ -362,7 +362,7 @@ class Subtract(Step):
         left = rel.select("*", *[resolve_column(k, schema).alias(n) for k, n in zip(self.on, names, strict=True)])
         right = compiler.relation(self.other).select(
             *[resolve_column(k, self.other.specs).alias(n) for k, n in zip(self.right_on, names, strict=True)])
-        return left.join(right, names, how="anti").select(star(exclude=names))  # a hash join on the keys
+        return select_except(left.join(right, names, how="anti"), names)  # a hash join on the keys
 
 
 @dataclass(eq=False)
@@ -375,7 +375,7 @@ class Distinct(Step):
     def apply(self, rel: duckdb.DuckDBPyRelation, schema: Schema, compiler: Compiler) -> duckdb.DuckDBPyRelation:
         if not self.on:
             return rel.distinct()
-        return rel.distinct(on=[resolve_column(c, schema) for c in self.on])
+        return distinct_on(rel, [resolve_column(c, schema) for c in self.on])
 
 
 @dataclass(eq=False)

@@ -17,10 +17,10 @@ from typing import Any, Literal
 
 import duckdb
 import pyarrow as pa
-from duckdb import col, lit
 from pydantic import BaseModel, Field
 
 from ..errors import DatasetNotFoundError, DatasetVersionExistsError, DatasetVersionNotFoundError
+from .expressions import col, lit
 from .names import FIRST_VERSION, Bump, SemVer, parse_version, validate_columns
 from .schema import Schema, TypeSpec, to_arrow_schema
 from .sql import ADDED, REMOVED, close_open_rows, count_rows, drop_table, quote, table_exists
@@ -236,13 +236,41 @@ def create_table(con: duckdb.DuckDBPyConnection, table: str, like: duckdb.DuckDB
 
 def _ensure_table(con: duckdb.DuckDBPyConnection, name: str, schema: Schema) -> str:
     """The rows table for this dataset and schema, created empty on first use."""
-    digest = hashlib.sha256(f"{name}\0{_schema_key(schema)}".encode()).hexdigest()[:12]
-    table = f"ds_{re.sub(r'[^A-Za-z0-9_]', '_', name)[:48]}_{digest}"
+    table = _table_name(name, schema)
     empty = pa.Table.from_batches([], to_arrow_schema(schema))
     if not table_exists(con, table):
         create_table(con, table, con.from_arrow(empty).select(
             "*", lit(0).cast("BIGINT").alias(ADDED), lit(None).cast("BIGINT").alias(REMOVED)))
     return table
+
+
+def _table_name(name: str, schema: Schema) -> str:
+    digest = hashlib.sha256(f"{name}\0{_schema_key(schema)}".encode()).hexdigest()[:12]
+    return f"ds_{re.sub(r'[^A-Za-z0-9_]', '_', name)[:48]}_{digest}"
+
+
+def rename_dataset(con: duckdb.DuckDBPyConnection, name: str, new_name: str) -> int:
+    """Give every version of `name` the name `new_name` (rows tables, attributes and other datasets' lineage
+    follow); call inside a transaction. Returns how many versions moved."""
+    versions = list_versions(con, name)
+    if not versions:
+        raise DatasetNotFoundError(f"Dataset {name} not found in namespace local and project local")
+    if list_versions(con, new_name):
+        raise DatasetVersionExistsError(f"dataset {new_name!r} already exists: delete it first or choose another name")
+    for record in {r.table_name: r for r in versions}.values():
+        table = _table_name(new_name, record.dataset_schema)
+        con.execute(f"ALTER TABLE {quote(record.table_name)} RENAME TO {quote(table)}")
+        con.execute("UPDATE dc_versions SET table_name = ? WHERE name = ? AND table_name = ?",
+                    [table, name, record.table_name])
+    con.execute("UPDATE dc_versions SET name = ? WHERE name = ?", [new_name, name])
+    con.execute("UPDATE dc_attrs SET name = ? WHERE name = ?", [new_name, name])
+    for record in list_versions(con):
+        if any(e.kind == "dataset" and e.name == name for e in record.lineage):
+            lineage = [e.model_copy(update={"name": new_name}) if e.kind == "dataset" and e.name == name else e
+                       for e in record.lineage]
+            con.execute("UPDATE dc_versions SET lineage_json = ? WHERE name = ? AND version = ?",
+                        [json.dumps([e.model_dump() for e in lineage]), record.name, record.version])
+    return len(versions)
 
 
 def delete_versions(con: duckdb.DuckDBPyConnection, name: str, version: SemVer | None = None) -> int:

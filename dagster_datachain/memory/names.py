@@ -75,9 +75,19 @@ def validate_columns(columns: Iterable[str]) -> None:
                           f"({', '.join(RESERVED_COLUMNS)}); rename the column before saving")
 
 
+LOCAL_PROJECT_PREFIX = "local.local."
+"""DataChain's fully qualified names `<namespace>.<project>.<name>`: its local mode's only project names datasets
+as `local.local.<name>`, which is `<name>` here."""
+
+
+def local_name(name: str) -> str:
+    """`local.local.pets` -> `pets`; other names unchanged."""
+    return name.removeprefix(LOCAL_PROJECT_PREFIX) if isinstance(name, str) else name
+
+
 def split_reference(reference: str, version: str | None = None) -> tuple[str, SemVer | None]:
     """`"pets@1.0.2"` -> ("pets", 1.0.2); an explicit `version` argument must agree with the one in the name."""
-    name, at, inline = reference.partition("@")
+    name, at, inline = local_name(reference).partition("@")
     validate_name(name)
     if at and not inline:
         raise InvalidDatasetNameError(f"invalid dataset reference {reference!r}: nothing after '@'")

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import duckdb
 
-from ..errors import DataMemoryCorruptError, DataMemoryFullError, DataMemoryLockedError
-from .config import resolve_root
+from ..errors import DataMemoryCorruptError, DataMemoryFullError, DataMemoryLockedError, DataMemoryVersionError
+from .config import connection_config, resolve_root
 
 logger = logging.getLogger(__name__)
 
@@ -224,10 +224,12 @@ class Memory:
 
     def _try_connect(self) -> duckdb.DuckDBPyConnection | None:
         try:
-            return duckdb.connect(str(self.db_path))
+            return duckdb.connect(str(self.db_path), config=connection_config())
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 return None
+            if "newer version of DuckDB" in str(exc):
+                raise self._too_new() from None
             for sign, why in _DAMAGE_SIGNS.items():
                 if sign in str(exc):
                     raise self._damaged(why) from None
@@ -246,6 +248,16 @@ class Memory:
         if size < needed:
             con.close()
             raise self._damaged(f"it is {size:,} bytes but holds {used} blocks of {block_size:,} bytes (truncated)")
+
+    def _too_new(self) -> DataMemoryVersionError:
+        with open(self.db_path, "rb") as file:  # DuckDB's main header: the writer's version at bytes 52-84
+            writer = file.read(84)[52:].rstrip(b"\0").decode(errors="replace").lstrip("v") or "a newer version"
+        return DataMemoryVersionError(
+            f"Data Memory file {self.db_path} was written by DuckDB {writer}; this process runs DuckDB "
+            f"{duckdb.__version__}, which cannot read it. Use DuckDB {writer} for this Data Memory, or move the file "
+            f"(with its .wal file) aside to start an empty one (DuckDB 2.x reads files DuckDB 1.5.5 wrote, not the "
+            f"reverse)"
+        )
 
     def _damaged(self, why: str) -> DataMemoryCorruptError:
         return DataMemoryCorruptError(

@@ -14,9 +14,9 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-from duckdb import col
 
 from ..errors import UDFError
+from ..memory.expressions import col
 from ..memory.schema import Schema, to_arrow_type
 from ..storage.file import File
 from .checkpoint import UNIT, Checkpoint

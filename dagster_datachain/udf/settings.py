@@ -19,3 +19,6 @@ class Settings(BaseModel):
     on_error: Literal["raise", "skip"] = Field(
         default="raise", description="A row the UDF fails on stops the run ('raise') or is left out and recorded "
                                      "in the '<name>__errors' dataset on save ('skip')")
+    ephemeral: bool = Field(default=False, description="DataChain's no-job mode: `chain.job` is refused")
+    namespace: str | None = Field(default=None, description="DataChain's namespace to save in (only `local` here)")
+    project: str | None = Field(default=None, description="DataChain's project to save in (only `local` here)")

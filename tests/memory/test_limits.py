@@ -88,3 +88,30 @@ def test_reserved_column_names_are_refused_before_any_work(memory, column):
     assert ran == []  # refused up front: the UDF never ran
     with memory.connect() as con:
         assert con.execute("SELECT count(*) FROM dc_versions").fetchall() == [(0,)]
+
+
+def test_data_memory_connections_bound_duckdb_memory(memory, monkeypatch):
+    with memory.connect() as con:
+        default = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    assert default == "488.2 MiB"  # DEFAULT_MEMORY_LIMIT, 512 MB, as DuckDB prints it
+    monkeypatch.setenv("DATACHAIN_MEMORY_LIMIT", "bogus")
+    other = dc.Memory(memory.root.parent / "other")
+    with pytest.raises(dc.DataChainParamsError, match="DATACHAIN_MEMORY_LIMIT='bogus' is not a size"):
+        with other.connect():
+            pass
+
+
+def test_a_save_larger_than_the_memory_limit_spills_instead_of_failing(tmp_path, monkeypatch):
+    """40 MB of vectors saved from UDF parts under a 32 MB limit: the parts stream into the table in order."""
+    monkeypatch.setenv("DATACHAIN_MEMORY_LIMIT", "32MB")
+    vector = [float(i % 7) for i in range(512)]
+
+    def embed(id: int) -> list[float]:  # noqa: A002 - the column's name
+        return [id, *vector[1:]]
+
+    memory = dc.Memory(tmp_path / "dm")
+    saved = dc.read_values(id=list(range(20_000)), memory=memory).map(emb=embed).save("vectors")
+    assert saved.count() == 20_000
+    firsts = [emb[0] for emb in saved.limit(5).to_values("emb")]
+    assert firsts == [0.0, 1.0, 2.0, 3.0, 4.0]  # input order kept without a sort
+    memory.close()

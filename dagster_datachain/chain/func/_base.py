@@ -6,8 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 import duckdb
-from duckdb import fn
 
+from ...memory.expressions import fn
 from ...memory.schema import Schema
 from ..expr import Expr, column_or_expr, lift
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import duckdb
-from duckdb import fn, lit
-
 from ...errors import SchemaError
-from ..expr import Distinct, Expr, is_integer, type_of
+from ...memory.expressions import coalesce, count_distinct, fn, lit
+from ..expr import Distinct, Expr, column_or_expr, is_integer, type_of
 from ._base import call, compose, compose_typed
 
 
@@ -16,7 +14,7 @@ def count(col: str | Expr | None = None) -> Expr:
         return Expr(lambda _s: fn("count"), "count()", is_aggregate=True, static_type="BIGINT")
     if isinstance(col, Distinct):  # count(C("x").distinct()): COUNT(DISTINCT x)
         inner = col.inner
-        return Expr(lambda s: inner.build(s).n_unique(), f"count({col.text})", parts=(inner,), is_aggregate=True,
+        return Expr(lambda s: count_distinct(inner.build(s)), f"count({col.text})", parts=(inner,), is_aggregate=True,
                     static_type="BIGINT")
     return call("count", "count", col, is_aggregate=True, static_type="BIGINT")
 
@@ -64,7 +62,7 @@ def concat(col: str | Expr, separator: str = "") -> Expr:
 
 def xor_agg(col: str | Expr) -> Expr:
     """Bitwise XOR of the group's integers (0 for none): an order-independent fingerprint with `string_hash`."""
-    return compose(lambda e: duckdb.CoalesceOperator(fn("bit_xor", e), lit(0)).cast("BIGINT"), "xor_agg", col,
+    return compose(lambda e: coalesce(fn("bit_xor", e), lit(0)).cast("BIGINT"), "xor_agg", col,
                    is_aggregate=True, static_type="BIGINT")
 
 
@@ -87,8 +85,9 @@ def first(col: str | Expr) -> Expr:
     """The first value of the window partition in window order (`.over(window)`); in `group_by`, the
     group's first value."""
     aggregate = call("first", "first", col, is_aggregate=True)
-    value = call("first_value", "first", col)
-    return Expr(aggregate.build, aggregate.text, is_aggregate=True, window_build=value.build)
+    value = column_or_expr(col)
+    return Expr(aggregate.build, aggregate.text, is_aggregate=True,
+                window_call=lambda s: ("first_value", [value.build(s)]))
 
 
 def _window_only(name: str) -> Expr:
@@ -97,4 +96,4 @@ def _window_only(name: str) -> Expr:
     def unwindowed(_schema):
         raise SchemaError(f"Window function {text} requires over() clause with a window spec")
 
-    return Expr(unwindowed, text, static_type="BIGINT", window_build=lambda _s: fn(name))
+    return Expr(unwindowed, text, static_type="BIGINT", window_call=lambda _s: (name, []))

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import duckdb
-from duckdb import fn, lit
 
 from ...errors import SchemaError
+from ...memory.expressions import fn, lit, when
 from ..expr import Expr, lift, type_of
 from ._base import as_int, call, compose, compose_typed
 
@@ -34,7 +34,7 @@ def contains(arr: Array, elem: Any) -> Expr:
         item_type = type_of(exprs[0], array, schema).removesuffix("[]")
         if not isinstance(elem, Expr) and (item_type == "VARCHAR") != isinstance(elem, str):
             # a text value never equals a number (nor a number a text), as in Python
-            return duckdb.CaseExpression(array.isnull(), lit(None)).otherwise(lit(0)).cast("BIGINT")
+            return when(array.isnull(), lit(None)).otherwise(lit(0)).cast("BIGINT")
         return as_int(fn("list_contains", array, value))
 
     return compose_typed(build, "array.contains", arr, elem)

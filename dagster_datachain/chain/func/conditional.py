@@ -8,6 +8,7 @@ from typing import Any
 import duckdb
 
 from ...errors import SchemaError
+from ...memory.expressions import when
 from ..expr import Expr, column_or_expr, lift
 from ._base import call
 
@@ -34,7 +35,7 @@ def case(*args: tuple[Expr | bool, Any], else_: Any = None) -> Expr:
 
     def build(schema: dict) -> duckdb.Expression:
         first_cond, first_value = pairs[0]
-        expression = duckdb.CaseExpression(first_cond.build(schema), first_value.build(schema))
+        expression = when(first_cond.build(schema), first_value.build(schema))
         for cond, value in pairs[1:]:
             expression = expression.when(cond.build(schema), value.build(schema))
         return expression.otherwise(default.build(schema))

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from duckdb import CaseExpression, fn, lit
-
 from ...errors import SchemaError
+from ...memory.expressions import fn, lit, when
 from ..expr import CAST_TYPES, Expr, column_or_expr, lift, type_of
 
 
@@ -33,7 +32,7 @@ def cast(col: str | Expr, type_: type) -> Expr:
             value = fn("trunc", value)
         if type_ is str and source_type.startswith("TIMESTAMP"):  # DataChain's text form of a datetime
             seconds = fn("strftime", value, "%Y-%m-%d %H:%M:%S")
-            return CaseExpression(fn("epoch_us", value) % lit(1_000_000) == lit(0), seconds).otherwise(
+            return when(fn("epoch_us", value) % lit(1_000_000) == lit(0), seconds).otherwise(
                 fn("strftime", value, "%Y-%m-%d %H:%M:%S.%f"))
         if type_ is str and source_type == "BOOLEAN":  # DataChain stores booleans as 1/0
             value = value.cast("BIGINT")

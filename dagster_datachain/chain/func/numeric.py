@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import duckdb
-from duckdb import fn, lit
 
 from ...errors import SchemaError
+from ...memory.expressions import fn, lit, when
 from ..expr import Expr
 from ._base import compose
 
@@ -56,7 +56,7 @@ def _int_hash_64(x: duckdb.Expression) -> duckdb.Expression:
     h = fold(fn("xor", x.cast("HUGEINT"), huge(_K)))
     h = fold(fn("&", h * huge(_M1), huge(_LOW64)))
     u = fold(fn("&", h.cast("UHUGEINT") * unsigned(_M2), unsigned(_LOW64))).cast("HUGEINT")
-    return duckdb.CaseExpression(u < huge(2**63), u).otherwise(u - huge(2**64)).cast("BIGINT")
+    return when(u < huge(2**63), u).otherwise(u - huge(2**64)).cast("BIGINT")
 
 
 def _bitwise(operator: str, name: str, args: tuple[str | Expr | int, ...]) -> Expr:

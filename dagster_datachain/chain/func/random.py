@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from duckdb import fn, lit
-
+from ...memory.expressions import fn, lit
 from ..expr import Expr
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import duckdb
-from duckdb import fn, lit
 
+from ...memory.expressions import col, fn, lambda_, lit, when
 from ..expr import Expr, is_integer, type_of
 from ._base import call, compose, compose_typed
 
@@ -41,7 +41,7 @@ def split(col: str | Expr, sep: str, limit: int | None = None) -> Expr:
         parts = fn("string_split", text, separator)
         head = fn("list_slice", parts, lit(1), lit(limit))
         tail = fn("array_to_string", fn("list_slice", parts, lit(limit + 1), fn("len", parts)), separator)
-        return duckdb.CaseExpression(fn("len", parts) > lit(limit), fn("list_append", head, tail)).otherwise(parts)
+        return when(fn("len", parts) > lit(limit), fn("list_append", head, tail)).otherwise(parts)
 
     return compose(build, "string.split", col, sep)
 
@@ -67,11 +67,11 @@ def byte_hamming_distance(*args: str | Expr) -> Expr:
         raise ValueError("byte_hamming_distance() requires exactly two arguments")
 
     def build(a: duckdb.Expression, b: duckdb.Expression) -> duckdb.Expression:
-        position = duckdb.ColumnExpression("i")
+        position = col("i")
         differs = fn("substr", a, position, lit(1)) != fn("substr", b, position, lit(1))
         shorter = fn("least", fn("length", a), fn("length", b))
         mismatches = fn("list_count", fn("list_filter", fn("range", lit(1), shorter + lit(1)),
-                                         duckdb.LambdaExpression("i", differs)))
+                                         lambda_("i", differs)))
         return (fn("abs", fn("length", a) - fn("length", b)) + mismatches).cast("BIGINT")
 
     return compose(build, "byte_hamming_distance", *args, columns=2, static_type="BIGINT")
@@ -85,9 +85,9 @@ def string_hash(*cols: str | Expr) -> Expr:
         texts = [_as_text(e, x, schema) for e, x in zip(built, exprs, strict=True)]
         joined = texts[0] if len(texts) == 1 else fn("concat_ws", lit("|"), *texts)
         for text in texts:  # concat_ws skips NULLs; DataChain gives NULL when any value is
-            joined = duckdb.CaseExpression(text.isnull(), lit(None)).otherwise(joined)
-        unsigned = fn("||", lit("0x"), fn("substr", fn("sha256", joined), lit(1), lit(16))).cast("UHUGEINT")
-        signed = duckdb.CaseExpression(unsigned < lit(2**63).cast("UHUGEINT"), unsigned.cast("HUGEINT"))
+            joined = when(text.isnull(), lit(None)).otherwise(joined)
+        unsigned = fn("||", lit("0x"), fn("substr", fn("sha256", joined), lit(1), lit(16))).cast("UBIGINT")
+        signed = when(unsigned < lit(2**63).cast("UHUGEINT"), unsigned.cast("HUGEINT"))
         return signed.otherwise(unsigned.cast("HUGEINT") - lit(2**64).cast("HUGEINT")).cast("BIGINT")
 
     return compose_typed(build, "string_hash", *cols, columns=len(cols))
