@@ -119,6 +119,15 @@ class DataMemoryCorruptError(DataChainError):
     """The Data Memory file is damaged (empty, truncated, overwritten): names the file and how to recover."""
 
 
+class DataMemoryConfigError(DataChainError):
+    """A shared Data Memory (DuckLake) that cannot be opened as configured: names the catalog, data path or
+    extension at fault, never a credential."""
+
+
+class DataMemoryConflictError(DataChainError):
+    """Concurrent commits to a shared Data Memory kept conflicting with this one after every retry."""
+
+
 class DataMemoryVersionError(DataChainError):
     """The Data Memory file was written by a newer DuckDB than this process runs: names the file and both versions."""
 

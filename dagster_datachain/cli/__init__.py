@@ -20,8 +20,8 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import DataChainError
-from ..memory.config import ROOT_ENV_VAR
-from ..memory.store import get_memory
+from ..memory.config import CATALOG_ENV_VAR, DATA_PATH_ENV_VAR, ROOT_ENV_VAR
+from ..memory.store import Memory, get_memory
 from ..storage.secrets import MaskSecrets, mask_secrets
 from . import copy, datasets, kb, query, run, storage
 from .common import PROG, Commands
@@ -51,8 +51,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler.addFilter(MaskSecrets())
     try:
         storage.register_options(args)
-        memory = get_memory(args.root)
-        if args.needs_memory and not memory.db_path.exists():  # looking must not create one
+        if args.catalog or args.data_path:
+            memory = Memory(args.root, catalog=args.catalog, data_path=args.data_path)
+        else:
+            memory = get_memory(args.root)
+        if args.needs_memory and not memory.exists():  # looking must not create one
             raise DataChainError(f"no Data Memory at {memory.root} ({_root_origin(args.root)}); nothing was created: "
                                  f"save a dataset first, or point --root or ${ROOT_ENV_VAR} at a Data Memory")
         return args.command(args, memory) or 0
@@ -72,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     """
     parser = argparse.ArgumentParser(prog=PROG, description="Files, datasets and the Knowledge Base of Data Memory.")
     parser.add_argument("--root", help=f"Data Memory directory (default: ${ROOT_ENV_VAR}, else .datachain)")
+    parser.add_argument("--catalog", help=f"a shared Data Memory on DuckLake: postgresql://user@host:port/db, "
+                        f"sqlite:///file or file.ducklake (default: ${CATALOG_ENV_VAR}; password: $PGPASSWORD)")
+    parser.add_argument("--data-path", help=f"the lake's rows: a folder or s3://bucket/prefix/ (default: "
+                        f"${DATA_PATH_ENV_VAR}; S3 keys: AWS_* variables)")
     parser.add_argument("-q", "--quiet", action="store_true", help="log only warnings and errors")
     parser.add_argument("-o", "--option", action="append", default=[], metavar="KEY=VALUE",
                         help="storage option for the buckets in this command, e.g. -o endpoint_url=http://host:9000 "

@@ -10,7 +10,7 @@ import traceback
 from pathlib import Path
 
 from ..errors import DataChainError
-from ..memory.config import ROOT_ENV_VAR
+from ..memory.config import CATALOG_ENV_VAR, DATA_PATH_ENV_VAR, ROOT_ENV_VAR
 from ..memory.store import Memory
 from .common import Commands
 
@@ -36,6 +36,9 @@ def run(args: argparse.Namespace, memory: Memory) -> int:
     if not path.is_file():
         raise DataChainError(f"no such script: {args.script}")
     os.environ[ROOT_ENV_VAR] = str(memory.root)
+    if memory.lake_config is not None:  # a lake: the script's default Data Memory is the same lake
+        os.environ[CATALOG_ENV_VAR] = memory.lake_config.catalog
+        os.environ[DATA_PATH_ENV_VAR] = memory.lake_config.data_path
     sys.argv = [str(path), *args.script_args]
     sys.path.insert(0, str(path.resolve().parent))
     try:
