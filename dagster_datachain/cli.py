@@ -36,7 +36,7 @@ from .kb.render import human_size, utc
 from .kb.skill import TARGETS, install_skill, list_skills, uninstall_skill
 from .memory.catalog import get_version, list_versions
 from .memory.changes import count_changes, version_changes
-from .memory.config import ROOT_ENV_VAR
+from .memory.config import CATALOG_ENV_VAR, DATA_PATH_ENV_VAR, ROOT_ENV_VAR
 from .memory.names import split_reference
 from .memory.store import Memory, get_memory
 from .storage.filesystem import (
@@ -67,8 +67,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler.addFilter(MaskSecrets())
     try:
         _register_options(args)
-        memory = get_memory(args.root)
-        if args.needs_memory and not memory.db_path.exists():  # looking must not create one
+        if args.catalog or args.data_path:
+            memory = Memory(args.root, catalog=args.catalog, data_path=args.data_path)
+        else:
+            memory = get_memory(args.root)
+        if args.needs_memory and not memory.exists():  # looking must not create one
             raise DataChainError(f"no Data Memory at {memory.root} ({_root_origin(args.root)}); nothing was created: "
                                  f"save a dataset first, or point --root or ${ROOT_ENV_VAR} at a Data Memory")
         return args.command(args, memory) or 0
@@ -83,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     """Every command with its options; `--help` works on each."""
     parser = argparse.ArgumentParser(prog=PROG, description="Files, datasets and the Knowledge Base of Data Memory.")
     parser.add_argument("--root", help=f"Data Memory directory (default: ${ROOT_ENV_VAR}, else .datachain)")
+    parser.add_argument("--catalog", help=f"a shared Data Memory on DuckLake: postgresql://user@host:port/db, "
+                        f"sqlite:///file or file.ducklake (default: ${CATALOG_ENV_VAR}; password: $PGPASSWORD)")
+    parser.add_argument("--data-path", help=f"the lake's rows: a folder or s3://bucket/prefix/ (default: "
+                        f"${DATA_PATH_ENV_VAR}; S3 keys: AWS_* variables)")
     parser.add_argument("-q", "--quiet", action="store_true", help="log only warnings and errors")
     parser.add_argument("-o", "--option", action="append", default=[], metavar="KEY=VALUE",
                         help="storage option for the buckets in this command, e.g. -o endpoint_url=http://host:9000 "
@@ -387,6 +394,9 @@ def _run(args: argparse.Namespace, memory: Memory) -> int:
     if not path.is_file():
         raise DataChainError(f"no such script: {args.script}")
     os.environ[ROOT_ENV_VAR] = str(memory.root)
+    if memory.lake_config is not None:
+        os.environ[CATALOG_ENV_VAR] = memory.lake_config.catalog
+        os.environ[DATA_PATH_ENV_VAR] = memory.lake_config.data_path
     sys.argv = [str(path), *args.script_args]
     sys.path.insert(0, str(path.resolve().parent))
     try:

@@ -100,6 +100,15 @@ class DataMemoryVersionError(DataChainError):
     """The Data Memory file was written by a newer DuckDB than this process runs: names the file and both versions."""
 
 
+class DataMemoryConfigError(DataChainError):
+    """A shared Data Memory (DuckLake) that cannot be opened as configured: names the catalog, data path or
+    extension at fault, never a credential."""
+
+
+class DataMemoryConflictError(DataChainError):
+    """Concurrent commits to a shared Data Memory kept conflicting with this one after every retry."""
+
+
 class DataMemoryFullError(DataChainError, OSError):
     """The disk under Data Memory (database or staging) is full; names the file that could not be written."""
 

@@ -16,9 +16,11 @@ from dagster import (
 from pydantic import Field, field_validator
 
 from .errors import DataChainError
-from .memory.config import resolve_root
+from .memory.config import resolve_lake, resolve_root
+from .memory.lake import LakeConfig
 from .memory.store import Memory, using_memory
 from .storage.filesystem import using_storage_options
+from .storage.secrets import has_credentials
 
 if TYPE_CHECKING:
     from .chain.chain import DataChain
@@ -42,6 +44,13 @@ class DataMemory(ConfigurableResource):
     """
 
     root: str | None = Field(default=None, description="Data Memory directory; None: $DATACHAIN_ROOT_DIR or .datachain")
+    catalog: str | None = Field(
+        default=None, description="a shared Data Memory on DuckLake: its catalog, postgresql://user@host:port/db, "
+        "sqlite:///file.sqlite or file.ducklake (password from $PGPASSWORD); None: $DATACHAIN_CATALOG, else the "
+        "local file under root")
+    data_path: str | None = Field(
+        default=None, description="the lake's rows: a local or shared folder, or s3://bucket/prefix/ (keys from "
+        "storage_credentials for that bucket or AWS_* variables); None: $DATACHAIN_DATA_PATH")
     knowledge_base: str | None = Field(
         default="dc-knowledge", description="Knowledge Base folder rewritten after each materialization; None: off"
     )
@@ -70,9 +79,20 @@ class DataMemory(ConfigurableResource):
                         f"{{{name!r}: dg.EnvVar('VARIABLE_NAME')}}}}")
         return value
 
+    @field_validator("catalog")
+    @classmethod
+    def _no_password(cls, value: str | None) -> str | None:
+        """Refuse a password in the catalog URL: Dagster would store it in its run storage."""
+        if value is not None and has_credentials(value):
+            raise DataChainError("the catalog URL carries a password, which Dagster would store in its run storage: "
+                                 "give the password as the environment variable PGPASSWORD instead")
+        return value
+
     def memory(self) -> Memory:
-        """This resource's own Memory (shared only with resources configured with the same root and timeout)."""
-        return _memory_for(resolve_root(self.root), self.lock_timeout)
+        """This resource's own Memory (shared only with resources configured with the same place and timeout)."""
+        lake = resolve_lake(self.catalog, self.data_path)
+        options = storage_options_for_path(lake.data_path, self.storage_options_by_location()) if lake else {}
+        return _memory_for(resolve_root(self.root), lake, self.lock_timeout, options)
 
     def storage_options_by_location(self) -> dict[str, dict[str, Any]]:
         """`storage_options` merged with `storage_credentials`, per bucket or scheme."""
@@ -110,10 +130,10 @@ class DataMemory(ConfigurableResource):
         from .translator import dataset_name
 
         target = name or dataset_name(context.asset_key)
-        if chain.memory.root != self.memory().root:
+        if chain.memory.location != self.memory().location:
             raise DataChainError(
-                f"the chain for dataset {target!r} reads Data Memory {chain.memory.root}, but this resource's is "
-                f"{self.memory().root}: build the chain inside `with data_memory.scope():`")
+                f"the chain for dataset {target!r} reads Data Memory {chain.memory.location}, but this resource's is "
+                f"{self.memory().location}: build the chain inside `with data_memory.scope():`")
         with run_scope(context, self) as memory:
             previous = latest_version(memory, target)
             record = chain.save(target).dataset
@@ -126,16 +146,28 @@ class DataMemory(ConfigurableResource):
         return MaterializeResult(metadata=metadata, data_version=data_version(record))
 
 
-_memories: dict[tuple[Path, float], Memory] = {}
+_memories: dict[tuple[Path, LakeConfig | None, float], Memory] = {}
 _memories_lock = threading.Lock()
 
 
-def _memory_for(root: Path, lock_timeout: float) -> Memory:
-    """One Memory per configuration and process, so a warm database is reused across steps and resources."""
+def _memory_for(root: Path, lake: LakeConfig | None, lock_timeout: float, options: dict[str, Any]) -> Memory:
+    """One Memory per configuration and process, so a warm database (or attached lake) is reused across steps and
+    resources."""
     with _memories_lock:
-        if (root, lock_timeout) not in _memories:
-            _memories[(root, lock_timeout)] = Memory(root, lock_timeout=lock_timeout)
-        return _memories[(root, lock_timeout)]
+        key = (root, lake, lock_timeout)
+        if key not in _memories:
+            _memories[key] = Memory(root, lock_timeout=lock_timeout, catalog=lake.catalog if lake else None,
+                                    data_path=lake.data_path if lake else None, storage_options=options)
+        return _memories[key]
+
+
+def storage_options_for_path(path: str, by_location: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The options of `path`'s scheme (`s3://`), updated with its bucket's own (`s3://bucket`)."""
+    scheme, _, rest = path.partition("://")
+    if not rest:
+        return {}
+    bucket = f"{scheme}://{rest.split('/', 1)[0]}"
+    return {**by_location.get(f"{scheme}://", {}), **by_location.get(bucket, {})}
 
 
 def datachain_resources(root: str | None = None, knowledge_base: str | None = "dc-knowledge") -> dict[str, Any]:

@@ -803,29 +803,32 @@ class DataChain:
             assert spec is not None  # a delta plan exists only for a delta source
             close = lambda con, table, seq: delta.close_target_rows(  # noqa: E731
                 con, table, plan.close_keys, spec, self._schema, seq)
+        def commit(con: duckdb.DuckDBPyConnection) -> catalog.VersionRecord:
+            previous = _latest(con, name)
+            record = catalog.commit_version(
+                con,
+                name=name,
+                version=explicit or catalog.next_version(previous, self._schema, update_version, self.code_hash()),
+                schema=self._schema,
+                rows=resolved._relation(con),
+                code_hash=self.code_hash(),
+                chain_hash=chain_hash,
+                lineage=self.lineage(),
+                run_id=current_run_id(),
+                description=description if description is not None else (
+                    previous.description if previous else None),
+                close=close,
+            )
+            if explicit is None and update_version is None and _same_rows(con, previous, record):
+                raise _SameRows(previous)  # type: ignore[arg-type]  # rolls the new version back
+            self._record_seen(con, name, record.seq, plan)
+            if attrs:
+                catalog.set_attrs(con, record, attrs)
+            _record_errors(con, name, record, errors)
+            return record
+
         try:
-            with self._memory.transaction() as con:
-                previous = _latest(con, name)
-                record = catalog.commit_version(
-                    con,
-                    name=name,
-                    version=explicit or catalog.next_version(previous, self._schema, update_version, self.code_hash()),
-                    schema=self._schema,
-                    rows=resolved._relation(con),
-                    code_hash=self.code_hash(),
-                    chain_hash=chain_hash,
-                    lineage=self.lineage(),
-                    run_id=current_run_id(),
-                    description=description if description is not None else (
-                        previous.description if previous else None),
-                    close=close,
-                )
-                if explicit is None and update_version is None and _same_rows(con, previous, record):
-                    raise _SameRows(previous)  # type: ignore[arg-type]  # rolls the new version back
-                self._record_seen(con, name, record.seq, plan)
-                if attrs:
-                    catalog.set_attrs(con, record, attrs)
-                _record_errors(con, name, record, errors)
+            record = self._memory.commit(commit, f"saving dataset {name!r}")  # again after a concurrent save of it
         except _SameRows as same:
             logger.info("%s is unchanged: the chain's rows equal its rows; no new version saved", same.record.reference)
             return same.record

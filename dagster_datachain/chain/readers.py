@@ -132,8 +132,8 @@ def _fresh_listing(memory: Memory, uri: StorageURI, update: bool) -> catalog.Lis
             file_count=listing.file_count, total_size=listing.total_size,
         )  # fmt: skip
         unchanged = existing is not None and existing.fingerprint == listing.fingerprint
-        with memory.transaction() as con:  # the listing appears whole, or not at all
-            return catalog.save_listing(con, record, None if unchanged else staged)
+        return memory.commit(lambda con: catalog.save_listing(con, record, None if unchanged else staged),
+                             f"saving the listing of {uri.source}")  # whole, or not at all
     finally:
         staged.unlink(missing_ok=True)
 

@@ -1,8 +1,13 @@
 """The catalog of datasets, versions and listings, and the one-transaction commit of a new version.
 
-Rows of every version of a dataset share one table per schema. Each row carries the range of version
-sequence numbers it is visible in (`_dc_added` <= seq < `_dc_removed`), so a new version that keeps most rows
-copies none of them, and reading `name@version` is an integer-range filter.
+In the local file, rows of every version of a dataset share one table per schema. Each row carries the range of
+version sequence numbers it is visible in (`_dc_added` <= seq < `_dc_removed`), so a new version that keeps most
+rows copies none of them, and reading `name@version` is an integer-range filter.
+
+On a DuckLake, which refuses a commit that updates a table another transaction changed meanwhile, saves are
+append-only: each version gets a table of its own (named after the dataset and version, so two processes saving
+the same version of a dataset conflict and the loser retries with the next one), and only the catalog tables
+are shared, by inserts. A delta save copies the previous version's rows it keeps into the new table.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from ..errors import DatasetNotFoundError, DatasetVersionExistsError, DatasetVer
 from .expressions import col, lit
 from .names import FIRST_VERSION, Bump, SemVer, parse_version, validate_columns
 from .schema import Schema, TypeSpec, to_arrow_schema
-from .sql import ADDED, REMOVED, close_open_rows, count_rows, drop_table, quote, table_exists
+from .sql import ADDED, REMOVED, close_open_rows, count_rows, drop_table, is_lake, quote, table_exists
 
 
 class LineageEntry(BaseModel):
@@ -137,6 +142,11 @@ def version_rows(con: duckdb.DuckDBPyConnection, record: VersionRecord) -> duckd
     return con.table(record.table_name).filter(visible_at(record.seq)).select(*[col(c) for c in record.dataset_schema])
 
 
+def _table_name(prefix: str, name: str, key: str) -> str:
+    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
+    return f"{prefix}_{re.sub(r'[^A-Za-z0-9_]', '_', name)[:48]}_{digest}"
+
+
 # --------------------------------------------------------------------------- committing a version
 
 
@@ -174,13 +184,22 @@ def commit_version(
     if any(r.semver == version for r in existing):
         raise DatasetVersionExistsError(f"{name}@{version} already exists; versions are immutable")
     seq = max((r.seq for r in existing), default=0) + 1
-    table = _ensure_table(con, name, schema)
     previous = existing[-1] if existing else None
-    if close is not None and previous is not None and previous.table_name == table:
-        removed = close(con, table, seq)
+    if is_lake(con):
+        table = _version_table(con, name, version, schema)
+        if close is not None and previous is not None and _schema_key(previous.dataset_schema) == _schema_key(schema):
+            kept = [col(c) for c in schema] + [col(ADDED), col(REMOVED)]
+            con.table(previous.table_name).filter(visible_at(previous.seq)).select(*kept).insert_into(table)
+            removed = close(con, table, seq)
+        else:
+            removed = previous.row_count if previous else 0
     else:
-        close_open_rows(con, table, seq)
-        removed = previous.row_count if previous else 0
+        table = _ensure_table(con, name, schema)
+        if close is not None and previous is not None and previous.table_name == table:
+            removed = close(con, table, seq)
+        else:
+            close_open_rows(con, table, seq)
+            removed = previous.row_count if previous else 0
     rows.select(*[col(c) for c in schema], lit(seq).alias(ADDED), lit(None).alias(REMOVED)).insert_into(table)
     added = count_rows(con, table, f"{ADDED} = ?", seq)
     row_count = count_rows(con, table, f"{ADDED} <= ? AND {REMOVED} IS NULL", seq)
@@ -233,17 +252,24 @@ def create_table(con: duckdb.DuckDBPyConnection, table: str, like: duckdb.DuckDB
 
 def _ensure_table(con: duckdb.DuckDBPyConnection, name: str, schema: Schema) -> str:
     """The rows table for this dataset and schema, created empty on first use."""
-    table = _table_name(name, schema)
-    empty = pa.Table.from_batches([], to_arrow_schema(schema))
+    table = _table_name("ds", name, f"{name}\0{_schema_key(schema)}")
     if not table_exists(con, table):
-        create_table(con, table, con.from_arrow(empty).select(
-            "*", lit(0).cast("BIGINT").alias(ADDED), lit(None).cast("BIGINT").alias(REMOVED)))
+        _create_rows_table(con, table, schema)
     return table
 
 
-def _table_name(name: str, schema: Schema) -> str:
-    digest = hashlib.sha256(f"{name}\0{_schema_key(schema)}".encode()).hexdigest()[:12]
-    return f"ds_{re.sub(r'[^A-Za-z0-9_]', '_', name)[:48]}_{digest}"
+def _version_table(con: duckdb.DuckDBPyConnection, name: str, version: SemVer, schema: Schema) -> str:
+    """A new, empty rows table of its own for `name@version` (a lake's append-only layout)."""
+    table = _table_name("ds", name, f"{name}@{version}")
+    drop_table(con, table)  # left by a version deleted since: the catalog no longer refers to it
+    _create_rows_table(con, table, schema)
+    return table
+
+
+def _create_rows_table(con: duckdb.DuckDBPyConnection, table: str, schema: Schema) -> None:
+    empty = pa.Table.from_batches([], to_arrow_schema(schema))
+    create_table(con, table, con.from_arrow(empty).select(
+        "*", lit(0).cast("BIGINT").alias(ADDED), lit(None).cast("BIGINT").alias(REMOVED)))
 
 
 def rename_dataset(con: duckdb.DuckDBPyConnection, name: str, new_name: str) -> int:
@@ -255,7 +281,8 @@ def rename_dataset(con: duckdb.DuckDBPyConnection, name: str, new_name: str) -> 
     if list_versions(con, new_name):
         raise DatasetVersionExistsError(f"dataset {new_name!r} already exists: delete it first or choose another name")
     for record in {r.table_name: r for r in versions}.values():
-        table = _table_name(new_name, record.dataset_schema)
+        table = (_table_name("ds", new_name, f"{new_name}@{record.version}") if is_lake(con)
+                 else _table_name("ds", new_name, f"{new_name}\0{_schema_key(record.dataset_schema)}"))
         con.execute(f"ALTER TABLE {quote(record.table_name)} RENAME TO {quote(table)}")
         con.execute("UPDATE dc_versions SET table_name = ? WHERE name = ? AND table_name = ?",
                     [table, name, record.table_name])
@@ -307,10 +334,13 @@ def all_attrs(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], list[str]
 
 
 def get_listing(con: duckdb.DuckDBPyConnection, source: str, prefix: str) -> ListingRecord | None:
+    """The latest listing of `prefix` in `source` (a lake keeps earlier entries: its catalog is append-only)."""
     rows = (
         con.table("dc_listings")
         .filter((col("source") == lit(source)) & (col("prefix") == lit(prefix)))
         .select("source", "prefix", "table_name", "listed_at", "fingerprint", "file_count", "total_size")
+        .sort(col("listed_at").desc())
+        .limit(1)
         .fetchall()
     )
     if not rows:
@@ -320,7 +350,7 @@ def get_listing(con: duckdb.DuckDBPyConnection, source: str, prefix: str) -> Lis
 
 
 def list_listings(con: duckdb.DuckDBPyConnection) -> list[ListingRecord]:
-    rows = con.table("dc_listings").select("source", "prefix").sort("source", "prefix").fetchall()
+    rows = con.table("dc_listings").select("source", "prefix").distinct().sort("source", "prefix").fetchall()
     return [r for r in (get_listing(con, s, p) for s, p in rows) if r is not None]
 
 
@@ -334,7 +364,8 @@ def save_listing(con: duckdb.DuckDBPyConnection, record: ListingRecord, rows: Pa
         rel = con.read_parquet(str(rows))
         create_table(con, record.table_name, rel)
         rel.insert_into(record.table_name)
-    con.execute("DELETE FROM dc_listings WHERE source = ? AND prefix = ?", [record.source, record.prefix])
+    if not is_lake(con):  # a lake's readers take the latest entry: a DELETE would conflict with other listings
+        con.execute("DELETE FROM dc_listings WHERE source = ? AND prefix = ?", [record.source, record.prefix])
     con.execute(
         "INSERT INTO dc_listings VALUES (?, ?, ?, ?, ?, ?, ?)",
         [record.source, record.prefix, record.table_name, record.listed_at, record.fingerprint,
@@ -347,7 +378,8 @@ def drop_orphan_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Drop row and listing tables that no catalog entry refers to any more (left by crashed processes)."""
     used = {r[0] for r in con.execute("SELECT DISTINCT table_name FROM dc_versions").fetchall()}
     used |= {r[0] for r in con.execute("SELECT table_name FROM dc_listings").fetchall()}
-    tables = con.execute("SELECT table_name FROM duckdb_tables() WHERE regexp_matches(table_name, '^(ds|lst)_')")
+    tables = con.execute("SELECT table_name FROM duckdb_tables() WHERE regexp_matches(table_name, '^(ds|lst)_') "
+                         "AND database_name = current_database()")
     orphans = sorted({r[0] for r in tables.fetchall()} - used)
     for table in orphans:
         drop_table(con, table)

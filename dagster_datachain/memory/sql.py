@@ -22,13 +22,31 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+def literal(text: str) -> str:
+    """A string as a SQL literal, for the few statements that take no bound parameters (ATTACH, CREATE SECRET).
+
+    Example:
+        >>> print(literal("it's"))
+        'it''s'
+    """
+    return "'" + text.replace("'", "''") + "'"
+
+
 def column_path(column: str, nested: bool) -> str:
     """`file.path` -> `"file"."path"` (a field of a STRUCT column) when `nested`, else the one column `"file.path"`."""
     return ".".join(quote(part) for part in column.split(".")) if nested else quote(column)
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchall()[0][0])
+    """Whether the current database (the local file, or the attached lake) has `table`."""
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? "
+                            "AND database_name = current_database()", [table]).fetchall()[0][0])
+
+
+def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether `con` works on a DuckLake (shared, append-only layout) rather than the local DuckDB file."""
+    return con.execute("SELECT type FROM duckdb_databases() WHERE database_name = current_database()"
+                       ).fetchall()[0][0] == "ducklake"
 
 
 def close_open_rows(con: duckdb.DuckDBPyConnection, table: str, seq: int) -> None:

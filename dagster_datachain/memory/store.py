@@ -21,16 +21,29 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Any, TypeVar
 
 import duckdb
 
-from ..errors import DataMemoryCorruptError, DataMemoryFullError, DataMemoryLockedError, DataMemoryVersionError
-from .config import connection_config, resolve_root
+from ..errors import (
+    DataMemoryConflictError,
+    DataMemoryCorruptError,
+    DataMemoryFullError,
+    DataMemoryLockedError,
+    DataMemoryVersionError,
+)
+from .config import connection_config, resolve_lake, resolve_root
+from .lake import Lake, LakeConfig, is_conflict
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+COMMIT_ATTEMPTS = 12
+"""Tries of a commit to a lake that conflicts with concurrent commits to the same tables."""
 
 _WATCH_INTERVAL = 0.05
 """Seconds between two looks of a lingering database for processes waiting to open it."""
@@ -50,7 +63,8 @@ _CATALOG_DDL = [
 
 
 class Memory:
-    """One Data Memory: a DuckDB file plus staging and cache folders under a root directory.
+    """One Data Memory: a DuckDB file plus staging and cache folders under a root directory, or, given a
+    `catalog` (and `data_path`), a DuckLake shared by many processes and machines (see `lake.py`).
 
     Example:
         >>> memory = Memory("/tmp/example-memory")
@@ -60,8 +74,11 @@ class Memory:
     """
 
     def __init__(self, root: str | os.PathLike[str] | None = None, lock_timeout: float = 300.0,
-                 linger: float = 1.0) -> None:
+                 linger: float = 1.0, *, catalog: str | None = None, data_path: str | None = None,
+                 storage_options: dict[str, Any] | None = None) -> None:
         self.root = resolve_root(root)
+        self.lake_config = resolve_lake(catalog, data_path, storage_options)
+        self._lake = Lake(self.lake_config) if self.lake_config is not None else None
         self.lock_timeout = lock_timeout
         self.linger = linger
         self._ready = False
@@ -75,7 +92,26 @@ class Memory:
         _open_memories.add(self)
 
     def __repr__(self) -> str:
+        if self.lake_config is not None:
+            return f"Memory(catalog={self.lake_config.shown_catalog!r}, data_path={self.lake_config.data_path!r})"
         return f"Memory({str(self.root)!r})"
+
+    @property
+    def shared(self) -> bool:
+        """True on a DuckLake (many processes and machines commit at once), False for the local file."""
+        return self._lake is not None
+
+    @property
+    def location(self) -> str:
+        """Where the datasets live, for messages and comparisons: the file, or the lake's catalog and data path
+        (no password)."""
+        if self.lake_config is not None:
+            return f"{self.lake_config.shown_catalog} (data {self.lake_config.data_path})"
+        return str(self.db_path)
+
+    def exists(self) -> bool:
+        """Whether there is a Data Memory to read (a lake always answers yes: it is created on first attach)."""
+        return self.shared or self.db_path.exists()
 
     @property
     def db_path(self) -> Path:
@@ -83,7 +119,9 @@ class Memory:
 
     @property
     def staging_dir(self) -> Path:
-        return self.root / "staging"
+        """Checkpoints and staged files: under a lake's local (shared) data path, so other processes see them."""
+        local = self.lake_config.local_data_path() if self.lake_config is not None else None
+        return local / "_dc_staging" if local is not None else self.root / "staging"
 
     @property
     def cache_dir(self) -> Path:
@@ -107,6 +145,15 @@ class Memory:
         current = getattr(self._local, "con", None)
         if current is not None:
             yield current
+            return
+        if self._lake is not None:
+            with self._lake.connect() as con:
+                self._local.con = con
+                try:
+                    self._ensure_catalog(con)
+                    yield con
+                finally:
+                    self._local.con = None
             return
         con = self._acquire()
         self._local.con = con
@@ -178,9 +225,48 @@ class Memory:
 
     def close(self) -> None:
         """Release the database file now (it is also released `linger` seconds after the last use)."""
+        if self._lake is not None:
+            self._lake.close()
         with self._guard:
             if not self._users:
                 self._close_base()
+
+    def commit(self, body: Callable[[duckdb.DuckDBPyConnection], T], what: str) -> T:
+        """Run `body` in one transaction; on a lake, run it again (bounded, with growing pauses) when a concurrent
+        commit touched the same table. `body` must read what it depends on itself, so a retry sees the other
+        commit. `what` names the change for the error raised when every attempt conflicted."""
+        attempts = COMMIT_ATTEMPTS if self.shared else 1
+        for attempt in range(attempts):
+            try:
+                with self.transaction() as con:
+                    return body(con)
+            except duckdb.Error as exc:
+                if not self.shared or not is_conflict(exc):
+                    raise
+                logger.debug("commit of %s conflicted (attempt %s): %s", what, attempt + 1, exc)
+                time.sleep(0.05 * 2 ** min(attempt, 5) * (1 + random.random()))
+        raise DataMemoryConflictError(
+            f"{what}: {attempts} commits to {self.location} in a row conflicted with other processes' commits to "
+            "the same dataset; nothing was saved. Run it again, or save fewer versions of it at once")
+
+    def _ensure_catalog(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Create the catalog tables once (on a lake, other processes may be creating them too)."""
+        if self._ready:
+            return
+        for attempt in range(COMMIT_ATTEMPTS):
+            try:
+                con.begin()
+                for statement in _CATALOG_DDL:
+                    con.execute(statement)
+                con.commit()
+                break
+            except duckdb.Error as exc:
+                with suppress(duckdb.TransactionException):  # a failed commit has already ended the transaction
+                    con.rollback()
+                if not is_conflict(exc) or attempt == COMMIT_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (1 + random.random()))
+        self._ready = True
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -350,7 +436,7 @@ def _locked_elsewhere(path: Path) -> bool:
     return _FLOCK.unpack(answer)[0] != fcntl.F_UNLCK
 
 
-_default: dict[Path, Memory] = {}
+_default: dict[tuple[Path, LakeConfig | None], Memory] = {}
 _open_memories: weakref.WeakSet[Memory] = weakref.WeakSet()
 _exiting = False
 
@@ -378,15 +464,16 @@ _current: ContextVar[Memory | None] = ContextVar("dagster_datachain_memory", def
 
 
 def get_memory(root: Memory | str | os.PathLike[str] | None = None) -> Memory:
-    """The Memory for `root` (argument > `using_memory` > DATACHAIN_ROOT_DIR > `.datachain/`), one per directory."""
+    """The Memory for `root` (argument > `using_memory` > DATACHAIN_ROOT_DIR > `.datachain/`), one per directory,
+    on the lake $DATACHAIN_CATALOG names when it is set."""
     if isinstance(root, Memory):
         return root
     if root is None and _current.get() is not None:
         return _current.get()  # type: ignore[return-value]
-    path = resolve_root(root)
-    if path not in _default:
-        _default[path] = Memory(path)
-    return _default[path]
+    key = (resolve_root(root), resolve_lake())
+    if key not in _default:
+        _default[key] = Memory(key[0])
+    return _default[key]
 
 
 @contextmanager
