@@ -568,11 +568,11 @@ class DataChain:
         search: possible when it reads a saved version and only filters it."""
         source = self._source
         if (k is None or k <= 0 or type(source) is not DatasetSource or source.delta is not None
-                or not all(isinstance(step, Filter) for step, _ in self._steps)):
-            return self
+                or not all(isinstance(step, Filter) and not step.condition.is_window for step, _ in self._steps)):
+            return self  # a window function in a filter sees every row: candidates would change its result
         filters = tuple(step for step, _ in self._steps if isinstance(step, Filter))
         search = IndexedSearchSource(source.record, column=column, metric=metric,
-                                     query=tuple(float(x) for x in query), k=k, filters=filters)
+                                     query=tuple(float(x) for x in query), k=int(k), filters=filters)
         return self._copy(source=search, steps=())
 
     def create_index(self, column: str, metric: vector_index.Metric = "cosine") -> DataChain:

@@ -21,7 +21,7 @@ from ..errors import DataChainParamsError, DataMemoryConfigError, SchemaError
 from . import extensions
 from .catalog import VersionRecord, _table_name, version_rows
 from .expressions import col, fn, lit
-from .sql import drop_table, is_lake, quote, table_exists
+from .sql import drop_table, is_lake, quote
 
 Metric = Literal["cosine", "euclidean", "l2"]
 
@@ -42,8 +42,9 @@ VSS_DUCKDB = "1.5.5"
 """The DuckDB version the `duckdb-extension-vss` wheel is built for."""
 
 _CATALOG = "dc_vector_indexes"
-_DDL = (f"CREATE TABLE IF NOT EXISTS {_CATALOG} (name VARCHAR NOT NULL, version VARCHAR NOT NULL, seq BIGINT, "
+CATALOG_DDL = (f"CREATE TABLE IF NOT EXISTS {_CATALOG} (name VARCHAR NOT NULL, version VARCHAR NOT NULL, seq BIGINT, "
         "column_name VARCHAR NOT NULL, metric VARCHAR NOT NULL, dims INTEGER, table_name VARCHAR NOT NULL)")
+"""The catalog of indexes, created with Data Memory's other catalog tables."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,6 @@ def create(con: duckdb.DuckDBPyConnection, record: VersionRecord, column: str, m
         raise SchemaError(f"vector index: the vectors in {column!r} of {record.reference} must all have one "
                           f"length, found {lengths[0]}..{lengths[1]}")
     dims = int(lengths[0])
-    con.execute(_DDL)
     drop(con, record, column, metric)
     table = _table_name("vx", record.name, f"{record.name}@{record.version}#{record.seq}\0{column}\0{metric}")
     drop_table(con, table)
@@ -107,7 +107,7 @@ def create(con: duckdb.DuckDBPyConnection, record: VersionRecord, column: str, m
 
 def find(con: duckdb.DuckDBPyConnection, record: VersionRecord, column: str, metric: Metric) -> VectorIndex | None:
     """The index on `column` of exactly this version (same sequence number) for `metric`, if one was built."""
-    if metric not in _METRICS or not table_exists(con, _CATALOG):
+    if metric not in _METRICS:
         return None
     row = con.execute(f"SELECT dims, table_name FROM {_CATALOG} WHERE name = ? AND version = ? AND seq = ? "
                       "AND column_name = ? AND metric = ?",
@@ -129,8 +129,6 @@ def drop(con: duckdb.DuckDBPyConnection, record: VersionRecord, column: str, met
 def drop_stale(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Drop indexes whose version is gone (deleted, or replaced under the same number) and index tables no
     catalog entry names. Returns the dropped tables."""
-    if not table_exists(con, _CATALOG):
-        return []
     stale = [r[0] for r in con.execute(
         f"SELECT table_name FROM {_CATALOG} i WHERE NOT EXISTS (SELECT 1 FROM dc_versions v "
         "WHERE v.name = i.name AND v.version = i.version AND v.seq = i.seq)").fetchall()]
