@@ -178,3 +178,14 @@ def test_index_needs_a_saved_version_and_a_vector_column(memory):
         values.create_index("emb")
     with pytest.raises(dc.DataChainParamsError, match="unknown metric"):
         values.save("one").create_index("emb", metric="dot")  # type: ignore[arg-type]
+
+
+@needs_vss
+def test_a_window_filter_keeps_exact_search(indexed, searches):
+    memory, vectors = indexed
+    query = _queries(vectors, 1)[0]
+    w = dc.func.window(partition_by="group", order_by="id")
+    first_rows = dc.read_dataset("vecs", memory=memory).filter(dc.func.row_number().over(w) <= 50)
+    found = [r[0] for r in first_rows.similarity_search("emb", query, k=K).to_list("id")]
+    assert not searches  # over candidates, row_number() would number other rows
+    assert len(found) == K and all(i < 200 for i in found)
