@@ -90,7 +90,7 @@ class IndexedSearchSource(DatasetSource):
         index = vector_index.find(con, self.record, self.column, self.metric)
         if index is None:
             return narrow(version_rows(con, self.record))
-        return vector_index.search(con, self.record, index, self.query, self.k, narrow)
+        return vector_index.search(con, self.record, index, self.query, self.k, narrow if self.filters else None)
 
 
 @dataclass

@@ -33,7 +33,9 @@ _METRICS: dict[str, tuple[str, str]] = {
 """similarity_search metric -> (HNSW metric, the array distance function the index answers)."""
 
 OVERFETCH = 10
-"""Candidates fetched from the index per wanted row, before the chain's filters."""
+"""Candidates fetched from the index per wanted row; with filters, FILTERED_OVERFETCH (a filter keeping a tenth
+of the rows then still leaves `k` candidates in one search, mostly)."""
+FILTERED_OVERFETCH = 50
 
 EF_SEARCH = 128
 """HNSW's search breadth (`hnsw_ef_search`): at least the number of candidates is always used."""
@@ -43,13 +45,15 @@ VSS_DUCKDB = "1.5.5"
 
 _CATALOG = "dc_vector_indexes"
 CATALOG_DDL = (f"CREATE TABLE IF NOT EXISTS {_CATALOG} (name VARCHAR NOT NULL, version VARCHAR NOT NULL, seq BIGINT, "
-        "column_name VARCHAR NOT NULL, metric VARCHAR NOT NULL, dims INTEGER, table_name VARCHAR NOT NULL)")
+        "column_name VARCHAR NOT NULL, metric VARCHAR NOT NULL, dims INTEGER, table_name VARCHAR NOT NULL, "
+               "vectors BIGINT)")
 """The catalog of indexes, created with Data Memory's other catalog tables."""
 
 
 @dataclass(frozen=True)
 class VectorIndex:
-    """An HNSW index on `column` of `name@version` (sequence number `seq`), kept in `table`."""
+    """An HNSW index on `column` of `name@version` (sequence number `seq`), kept in `table`; `vectors` rows
+    have one (the others' vector is NULL)."""
 
     name: str
     version: str
@@ -58,6 +62,7 @@ class VectorIndex:
     metric: str
     dims: int
     table: str
+    vectors: int
 
 
 def load_vss(con: duckdb.DuckDBPyConnection) -> None:
@@ -84,7 +89,8 @@ def create(con: duckdb.DuckDBPyConnection, record: VersionRecord, column: str, m
     load_vss(con)
     con.execute("SET hnsw_enable_experimental_persistence = true")  # the index is kept in the Data Memory file
     rows = version_rows(con, record)
-    lengths = rows.aggregate([fn("min", fn("len", col(column))), fn("max", fn("len", col(column)))]).fetchall()[0]
+    lengths = rows.aggregate([fn("min", fn("len", col(column))), fn("max", fn("len", col(column))),
+                              fn("count", col(column))]).fetchall()[0]
     if lengths[0] is None or lengths[0] != lengths[1] or not lengths[0]:
         raise SchemaError(f"vector index: the vectors in {column!r} of {record.reference} must all have one "
                           f"length, found {lengths[0]}..{lengths[1]}")
@@ -99,9 +105,10 @@ def create(con: duckdb.DuckDBPyConnection, record: VersionRecord, column: str, m
     # identifiers are generated here (quoted); the metric is one of the fixed names above
     con.execute(f"CREATE INDEX {quote(table + '_hnsw')} ON {quote(table)} USING HNSW ({quote(column)}) "
                 f"WITH (metric = '{hnsw_metric}')")
-    index = VectorIndex(record.name, record.version, record.seq, column, hnsw_metric, dims, table)
-    con.execute(f"INSERT INTO {_CATALOG} VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [index.name, index.version, index.seq, index.column, index.metric, index.dims, index.table])
+    index = VectorIndex(record.name, record.version, record.seq, column, hnsw_metric, dims, table, int(lengths[2]))
+    con.execute(f"INSERT INTO {_CATALOG} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [index.name, index.version, index.seq, index.column, index.metric, index.dims, index.table,
+                 index.vectors])
     return index
 
 
@@ -109,12 +116,13 @@ def find(con: duckdb.DuckDBPyConnection, record: VersionRecord, column: str, met
     """The index on `column` of exactly this version (same sequence number) for `metric`, if one was built."""
     if metric not in _METRICS:
         return None
-    row = con.execute(f"SELECT dims, table_name FROM {_CATALOG} WHERE name = ? AND version = ? AND seq = ? "
+    row = con.execute(f"SELECT dims, table_name, vectors FROM {_CATALOG} WHERE name = ? AND version = ? AND seq = ? "
                       "AND column_name = ? AND metric = ?",
                       [record.name, record.version, record.seq, column, _METRICS[metric][0]]).fetchone()
     if row is None:
         return None
-    return VectorIndex(record.name, record.version, record.seq, column, _METRICS[metric][0], int(row[0]), row[1])
+    return VectorIndex(record.name, record.version, record.seq, column, _METRICS[metric][0], int(row[0]), row[1],
+                       int(row[2]))
 
 
 def drop(con: duckdb.DuckDBPyConnection, record: VersionRecord, column: str, metric: Metric) -> bool:
@@ -150,7 +158,7 @@ Narrow = Callable[[duckdb.DuckDBPyRelation], duckdb.DuckDBPyRelation]
 
 
 def search(con: duckdb.DuckDBPyConnection, record: VersionRecord, index: VectorIndex, query: Sequence[float],
-           k: int, narrow: Narrow) -> duckdb.DuckDBPyRelation:
+           k: int, narrow: Narrow | None) -> duckdb.DuckDBPyRelation:
     """The version's rows among the index's nearest candidates to `query` that pass `narrow` (the chain's
     filters), at least `k` of them when the version has that many, in the version's schema; the caller orders
     them by the exact distance. Escalates to more candidates, then to all rows, when the filters keep too few."""
@@ -161,15 +169,20 @@ def search(con: duckdb.DuckDBPyConnection, record: VersionRecord, index: VectorI
     vector = lit([float(x) for x in query]).cast(f"FLOAT[{index.dims}]")
     distance = fn(_function(index.metric), col(index.column), vector)
     columns = [col(c) if c != index.column else col(c).cast("FLOAT[]").alias(c) for c in record.dataset_schema]
-    wanted = k * OVERFETCH
+    if narrow is None and index.vectors >= k:  # no filters: the nearest candidates hold the top k
+        con.execute("SET hnsw_ef_search = ?", [max(EF_SEARCH, k * OVERFETCH)])
+        return con.table(index.table).sort(distance).limit(k * OVERFETCH).select(*columns)
+    wanted = k * (OVERFETCH if narrow is None else FILTERED_OVERFETCH)
     while wanted < record.row_count:
         con.execute("SET hnsw_ef_search = ?", [max(EF_SEARCH, wanted)])
         nearest = con.table(index.table).sort(distance).limit(wanted).select(*columns)
-        found = narrow(con.from_arrow(nearest.to_arrow_table())).to_arrow_table()
+        found = con.from_arrow(nearest.to_arrow_table())
+        found = (narrow(found) if narrow is not None else found).to_arrow_table()
         if found.num_rows >= k:
             return con.from_arrow(found)
         wanted *= 8
-    return narrow(version_rows(con, record))
+    rows = version_rows(con, record)
+    return narrow(rows) if narrow is not None else rows
 
 
 def _function(hnsw_metric: str) -> str:
