@@ -45,6 +45,9 @@ $(PY2):
 	$(PYTHON) -m venv $(VENV2)
 	$(PY2) -m pip install -q --upgrade pip
 
+# pinned to the versions .venv has (if any), which spares pip minutes of resolving; jmespath: read_json(jmespath=)
 test-duckdb2: $(PY2)
-	$(PY2) -m pip install -q -e . pytest pytest-timeout 'duckdb>=2,<3'
+	if [ -x $(PY) ]; then $(PY) -m pip freeze --exclude-editable | grep -v '^duckdb==' > $(VENV2)/constraints.txt; \
+	else : > $(VENV2)/constraints.txt; fi
+	$(PY2) -m pip install -q -c $(VENV2)/constraints.txt -e . pytest pytest-timeout jmespath 'duckdb>=2,<3'
 	$(PY2) -m pytest -q -p no:cacheprovider $(CORE_TESTS)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # what the lazy loader below returns, visible to type checker
     from .chain.export import ArrowRow
     from .chain.expr import C, Expr
     from .chain.expr import C as Column
+    from .chain.hf import read_hf
     from .chain.listings import ListingInfo, listings
     from .chain.maintenance import GCReport, gc
     from .chain.namespaces import create_project, delete_namespace, is_local, is_studio
@@ -53,6 +54,8 @@ if TYPE_CHECKING:  # what the lazy loader below returns, visible to type checker
         read_values,
     )
     from .chain.session import Session
+    from .chain.types import ColumnExpr, DataChainSchema, DataType, ModelStore, Sys
+    from .chain.zarr import read_zarr
     from .components import BucketComponent, DatasetComponent
     from .errors import (
         ColumnNotFoundError,
@@ -65,6 +68,7 @@ if TYPE_CHECKING:  # what the lazy loader below returns, visible to type checker
         DatasetNotFoundError,
         DatasetVersionExistsError,
         DatasetVersionNotFoundError,
+        FileError,
         InvalidDatasetNameError,
         InvalidNamespaceNameError,
         NamespaceDeleteNotAllowedError,
@@ -87,8 +91,11 @@ if TYPE_CHECKING:  # what the lazy loader below returns, visible to type checker
     from .resource import DataMemory, datachain_resources
     from .sensors import bucket_asset, bucket_sensor
     from .sharding import sharded_dataset_asset
+    from .storage.buckets import BucketStatus, bucket_status
     from .storage.file import File, ImageFile, TextFile
     from .storage.filesystem import register_storage_options
+    from .storage.media import Audio, AudioFile, AudioFragment, Image, Video, VideoFile, VideoFragment, VideoFrame
+    from .storage.tar import TarVFile
     from .translator import DatasetTranslator, DatasetTranslatorData
     from .udf.classes import AbstractUDF, Aggregator, BatchMapper, Generator, Mapper
     from .udf.model import DataModel, is_chain_type
@@ -100,6 +107,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ".chain.database": ("read_database",),
     ".chain.export": ("ArrowRow",),
     ".chain.expr": ("C", "Column", "Expr"),
+    ".chain.hf": ("read_hf",),
     ".chain.listings": ("ListingInfo", "listings"),
     ".chain.maintenance": ("gc", "GCReport"),
     ".chain.namespaces": ("create_project", "delete_namespace", "is_local", "is_studio"),
@@ -109,11 +117,14 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "read_json", "read_pandas", "read_parquet", "read_records", "read_storage", "read_values",
     ),
     ".chain.session": ("Session",),
+    ".chain.types": ("ColumnExpr", "DataChainSchema", "DataType", "ModelStore", "Sys"),
+    ".chain.zarr": ("read_zarr",),
     ".components": ("BucketComponent", "DatasetComponent"),
     ".errors": (
         "ColumnNotFoundError", "DataChainColumnError", "DataChainError", "DataChainParamsError",
         "DataMemoryLockedError", "DatasetInvalidVersionError", "DatasetMergeError", "DatasetNotFoundError",
-        "DatasetVersionExistsError", "DatasetVersionNotFoundError", "InvalidDatasetNameError", "SchemaError",
+        "DatasetVersionExistsError", "DatasetVersionNotFoundError", "FileError", "InvalidDatasetNameError",
+        "SchemaError",
         "SetupError", "SignalResolvingError", "StorageError", "UDFError", "UdfSignatureError",
         "InvalidNamespaceNameError", "NamespaceDeleteNotAllowedError", "NamespaceNotFoundError", "NotAllowedError",
         "NotFoundError", "ProjectCreateNotAllowedError", "ProjectDeleteNotAllowedError", "ProjectNotFoundError",
@@ -124,8 +135,12 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ".resource": ("datachain_resources", "DataMemory"),
     ".sensors": ("bucket_asset", "bucket_sensor"),
     ".sharding": ("sharded_dataset_asset",),
+    ".storage.buckets": ("BucketStatus", "bucket_status"),
     ".storage.file": ("File", "ImageFile", "TextFile"),
     ".storage.filesystem": ("register_storage_options",),
+    ".storage.media": ("Audio", "AudioFile", "AudioFragment", "Image", "Video", "VideoFile", "VideoFragment",
+                       "VideoFrame"),
+    ".storage.tar": ("TarVFile",),
     ".translator": ("DatasetTranslator", "DatasetTranslatorData"),
     ".udf.classes": ("AbstractUDF", "Aggregator", "BatchMapper", "Generator", "Mapper"),
     ".udf.model": ("DataModel", "is_chain_type"),

@@ -88,16 +88,35 @@ def _rebuild_storage_error(message: str, uri: str) -> StorageError:
     return StorageError(message, uri=uri)
 
 
+class FileError(StorageError):
+    """One file that cannot be read or decoded, or whose path is refused (DataChain's name).
+
+    Carries `message`, `source` and `path`; its text is `Error in file '<source>/<path>': <message>`, as in
+    DataChain. Being a `StorageError`, it is also caught by `except StorageError` / `except OSError`.
+    """
+
+    def __init__(self, message: str, source: str, path: str) -> None:
+        super().__init__(f"Error in file '{source}/{path}': {message}", uri=f"{source.rstrip('/')}/{path}")
+        from .storage.secrets import mask_secrets
+
+        self.message = mask_secrets(message)
+        self.source = source
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.message, self.source, self.path))
+
+
+class FileMissingError(FileError, FileNotFoundError):
+    """A file that is not in its storage: a `FileError` that is also the `FileNotFoundError` DataChain raises."""
+
+
 class DataMemoryLockedError(DataChainError):
     """Another process kept the Data Memory file locked for longer than the lock timeout."""
 
 
 class DataMemoryCorruptError(DataChainError):
     """The Data Memory file is damaged (empty, truncated, overwritten): names the file and how to recover."""
-
-
-class DataMemoryVersionError(DataChainError):
-    """The Data Memory file was written by a newer DuckDB than this process runs: names the file and both versions."""
 
 
 class DataMemoryConfigError(DataChainError):
@@ -107,6 +126,10 @@ class DataMemoryConfigError(DataChainError):
 
 class DataMemoryConflictError(DataChainError):
     """Concurrent commits to a shared Data Memory kept conflicting with this one after every retry."""
+
+
+class DataMemoryVersionError(DataChainError):
+    """The Data Memory file was written by a newer DuckDB than this process runs: names the file and both versions."""
 
 
 class DataMemoryFullError(DataChainError, OSError):

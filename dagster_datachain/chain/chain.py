@@ -77,6 +77,7 @@ from .steps import (
     Union,
     names,
 )
+from .types import DataChainSchema
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -146,15 +147,15 @@ class DataChain:
     # ================================================================== introspection
 
     @property
-    def schema(self) -> dict[str, Any]:
+    def schema(self) -> DataChainSchema:
         """Column name -> its Python type or pydantic model (`int | None`, `File`), as in DataChain; known without
-        running anything. `specs` has the storage descriptions.
+        running anything; its `flatten` method gives the leaf columns. `specs` has the storage descriptions.
 
         Example:
             >>> read_values(n=[1]).schema
             {'n': int | None}
         """
-        return {name: python_type(spec) for name, spec in self._schema.items()}
+        return DataChainSchema(self._schema)
 
     @property
     def specs(self) -> Schema:
@@ -1034,6 +1035,16 @@ class DataChain:
         names = [leaf for column, spec in self._schema.items() for leaf, _ in spec.leaves(column)]
         with export.open_text(path, fs_kwargs) as out:
             export.write_csv(out, names, export.flat_rows(self._batches(), self._schema, "."), delimiter, **kwargs)
+
+    def to_pytorch(self, transform: Callable[[Any], Any] | None = None, tokenizer: Callable[..., Any] | None = None,
+                   tokenizer_kwargs: dict[str, Any] | None = None, num_samples: int = 0,
+                   remove_prefetched: bool = False) -> Any:
+        """The rows as a PyTorch `IterableDataset` of lists (files read, images as tensors; see `chain/torch.py`).
+        The chain runs once now; `num_samples` > 0 draws that many random rows per epoch. `remove_prefetched` is
+        accepted for DataChain's signature (nothing is prefetched to disk)."""
+        from .torch import pytorch_dataset
+
+        return pytorch_dataset(self, transform, tokenizer, tokenizer_kwargs, num_samples)
 
     def to_storage(self, output: str | os.PathLike[str], signal: str = "file",
                    placement: file_export.Placement = "fullpath", link_type: Literal["copy", "symlink"] = "copy",

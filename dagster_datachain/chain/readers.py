@@ -41,9 +41,10 @@ from ..memory.schema import (
 from ..memory.sql import quote, table_exists
 from ..memory.store import Memory, get_memory
 from ..storage.cache import configure_cache
-from ..storage.file import FILE_TYPES, File
+from ..storage.file import File
 from ..storage.filesystem import StorageURI, client_options, glob_to_regex, parse_uri, register_storage_options
 from ..storage.listing import FILE_COLUMNS, Page, list_prefix
+from ..storage.media import FILE_TYPES
 from .chain import DataChain, scratch_connection
 from .delta import default_dataset_delta, file_delta, state_table
 from .session import Session, memory_of
@@ -69,7 +70,7 @@ def _memory(memory: MemoryArg) -> Memory:
 def read_storage(
     uri: str | os.PathLike[str],
     *,
-    type: Literal["binary", "text", "image"] = "binary",  # noqa: A002 - the reference API's name
+    type: Literal["binary", "text", "image", "video", "audio"] = "binary",  # noqa: A002 - the reference API's name
     anon: bool = False,
     update: bool = False,
     delta: bool = False,

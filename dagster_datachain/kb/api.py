@@ -8,7 +8,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from types import ModuleType
+from types import ModuleType, UnionType
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ def cheat_sheet() -> list[Section]:
     functions = [_entry(f"dc.{n}", o) for n, o in public.items() if callable(o) and not isinstance(o, type)]
     classes = [_entry(f"dc.{n}", o, signature=False) for n, o in public.items()
                if isinstance(o, type) and not issubclass(o, BaseException)]
+    classes += [Entry(f"dc.{n}", f"A type alias: `{o}`.") for n, o in public.items() if isinstance(o, UnionType)]
     errors = [_entry(f"dc.{n}", o, signature=False) for n, o in public.items()
               if isinstance(o, type) and issubclass(o, BaseException)]
     sections = [
@@ -45,6 +46,8 @@ def cheat_sheet() -> list[Section]:
         Section('Column expressions: `dc.C("info.width") > 400`, combined with `&`, `|`, `~`',
                 _methods(public.get("Expr"))),
         Section("`dc.func`: functions that run inside DuckDB", _module_functions("dc.func", public.get("func"))),
+        Section("`dc.metrics`: values a script records about its run", _module_functions("dc.metrics",
+                                                                                        public.get("metrics"))),
         Section("File methods (a `dc.File` column in a UDF)", _methods(public.get("File"))),
         Section("Classes", classes),
         Section("Errors (all subclasses of `dc.DataChainError`)", errors),

@@ -252,7 +252,7 @@ def create_table(con: duckdb.DuckDBPyConnection, table: str, like: duckdb.DuckDB
 
 def _ensure_table(con: duckdb.DuckDBPyConnection, name: str, schema: Schema) -> str:
     """The rows table for this dataset and schema, created empty on first use."""
-    table = _table_name("ds", name, f"{name}\0{_schema_key(schema)}")
+    table = _schema_table_name(name, schema)
     if not table_exists(con, table):
         _create_rows_table(con, table, schema)
     return table
@@ -260,7 +260,7 @@ def _ensure_table(con: duckdb.DuckDBPyConnection, name: str, schema: Schema) -> 
 
 def _version_table(con: duckdb.DuckDBPyConnection, name: str, version: SemVer, schema: Schema) -> str:
     """A new, empty rows table of its own for `name@version` (a lake's append-only layout)."""
-    table = _table_name("ds", name, f"{name}@{version}")
+    table = _version_table_name(name, str(version))
     drop_table(con, table)  # left by a version deleted since: the catalog no longer refers to it
     _create_rows_table(con, table, schema)
     return table
@@ -272,6 +272,16 @@ def _create_rows_table(con: duckdb.DuckDBPyConnection, table: str, schema: Schem
         "*", lit(0).cast("BIGINT").alias(ADDED), lit(None).cast("BIGINT").alias(REMOVED)))
 
 
+def _schema_table_name(name: str, schema: Schema) -> str:
+    """The local file's rows table of a dataset: one per schema, shared by its versions."""
+    return _table_name("ds", name, f"{name}\0{_schema_key(schema)}")
+
+
+def _version_table_name(name: str, version: str) -> str:
+    """A lake's rows table of one version."""
+    return _table_name("ds", name, f"{name}@{version}")
+
+
 def rename_dataset(con: duckdb.DuckDBPyConnection, name: str, new_name: str) -> int:
     """Give every version of `name` the name `new_name` (rows tables, attributes and other datasets' lineage
     follow); call inside a transaction. Returns how many versions moved."""
@@ -280,9 +290,10 @@ def rename_dataset(con: duckdb.DuckDBPyConnection, name: str, new_name: str) -> 
         raise DatasetNotFoundError(f"Dataset {name} not found in namespace local and project local")
     if list_versions(con, new_name):
         raise DatasetVersionExistsError(f"dataset {new_name!r} already exists: delete it first or choose another name")
+    lake = is_lake(con)
     for record in {r.table_name: r for r in versions}.values():
-        table = (_table_name("ds", new_name, f"{new_name}@{record.version}") if is_lake(con)
-                 else _table_name("ds", new_name, f"{new_name}\0{_schema_key(record.dataset_schema)}"))
+        table = (_version_table_name(new_name, record.version) if lake
+                 else _schema_table_name(new_name, record.dataset_schema))
         con.execute(f"ALTER TABLE {quote(record.table_name)} RENAME TO {quote(table)}")
         con.execute("UPDATE dc_versions SET table_name = ? WHERE name = ? AND table_name = ?",
                     [table, name, record.table_name])

@@ -32,24 +32,6 @@ def resolve_root(root: str | os.PathLike[str] | None = None) -> Path:
     return Path(chosen).expanduser().resolve()
 
 
-MEMORY_LIMIT_ENV_VAR = "DATACHAIN_MEMORY_LIMIT"
-DEFAULT_MEMORY_LIMIT = "512MB"
-"""DuckDB's buffer pool for Data Memory connections. DuckDB's own default (80% of RAM) lets a large save keep
-gigabytes of written blocks cached; with a bound it evicts them and spills big sorts and joins to disk instead, so a
-process's memory stays flat as datasets grow. Raise it (e.g. `DATACHAIN_MEMORY_LIMIT=4GB`) for heavy analytics."""
-
-
-_SIZE = re.compile(r"\s*\d+(\.\d+)?\s*([KMGT]i?B|B|bytes)?\s*", re.IGNORECASE)
-
-
-def connection_config() -> dict[str, str | bool | int | float | list[str]]:
-    """DuckDB settings for every Data Memory connection, passed to `duckdb.connect(config=...)`."""
-    limit = os.environ.get(MEMORY_LIMIT_ENV_VAR) or DEFAULT_MEMORY_LIMIT
-    if not _SIZE.fullmatch(limit):
-        raise DataChainParamsError(f"{MEMORY_LIMIT_ENV_VAR}={limit!r} is not a size, e.g. 512MB or 4GB")
-    return {"memory_limit": limit}
-
-
 def resolve_lake(catalog: str | None = None, data_path: str | None = None,
                  storage_options: dict[str, Any] | None = None) -> LakeConfig | None:
     """The DuckLake to use (arguments > $DATACHAIN_CATALOG / $DATACHAIN_DATA_PATH), or None for the local file.
@@ -77,3 +59,21 @@ def resolve_lake(catalog: str | None = None, data_path: str | None = None,
         file = config.attach_target().rpartition(":")[2]
         config = LakeConfig(catalog, f"{file}.files/", storage_options or {})
     return config
+
+
+MEMORY_LIMIT_ENV_VAR = "DATACHAIN_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "512MB"
+"""DuckDB's buffer pool for Data Memory connections. DuckDB's own default (80% of RAM) lets a large save keep
+gigabytes of written blocks cached; with a bound it evicts them and spills big sorts and joins to disk instead, so a
+process's memory stays flat as datasets grow. Raise it (e.g. `DATACHAIN_MEMORY_LIMIT=4GB`) for heavy analytics."""
+
+
+_SIZE = re.compile(r"\s*\d+(\.\d+)?\s*([KMGT]i?B|B|bytes)?\s*", re.IGNORECASE)
+
+
+def connection_config() -> dict[str, str | bool | int | float | list[str]]:
+    """DuckDB settings for every Data Memory connection, passed to `duckdb.connect(config=...)`."""
+    limit = os.environ.get(MEMORY_LIMIT_ENV_VAR) or DEFAULT_MEMORY_LIMIT
+    if not _SIZE.fullmatch(limit):
+        raise DataChainParamsError(f"{MEMORY_LIMIT_ENV_VAR}={limit!r} is not a size, e.g. 512MB or 4GB")
+    return {"memory_limit": limit}

@@ -86,8 +86,9 @@ class LakeConfig:
 class Lake:
     """Connections to one DuckLake: a per-process DuckDB with the lake attached; each block gets its own cursor."""
 
-    def __init__(self, config: LakeConfig) -> None:
+    def __init__(self, config: LakeConfig, settings: dict[str, Any] | None = None) -> None:
         self.config = config
+        self.settings = settings or {}  # DuckDB settings for the connection, e.g. its memory_limit
         self._base: duckdb.DuckDBPyConnection | None = None
         self._pid = 0
         self._lock = threading.Lock()
@@ -119,7 +120,7 @@ class Lake:
     def _attach(self) -> duckdb.DuckDBPyConnection:
         """Load the extensions, check the data path, then attach (which creates the catalog on first use)."""
         config = self.config
-        con = duckdb.connect()
+        con = duckdb.connect(config=self.settings)
         try:
             scanner = {"postgres": ["postgres_scanner"], "sqlite": ["sqlite_scanner"]}.get(config.kind, [])
             extensions.load(con, "ducklake", *scanner, *(["httpfs"] if config.is_remote_data else []))
@@ -148,6 +149,28 @@ class Lake:
         except BaseException:
             con.close()
             raise
+
+
+ROW_GROUP_ROWS = 16384
+"""Rows per Parquet row group in a new lake (DuckLake's default, 122,880, leaves 100k rows of vectors to one
+thread: a cosine top-3 over 100k x 512 took twice as long)."""
+
+
+CATALOG_INLINED_ROWS = 1000
+"""The catalog tables' one-row inserts stay inside the catalog database instead of becoming a Parquet file each
+(rows tables never are: see `_attach`)."""
+
+
+def tune(con: duckdb.DuckDBPyConnection, catalog_tables: list[str]) -> None:
+    """Set the lake's Parquet and inlining options once, when it has none yet (in the catalog's first
+    transaction)."""
+    current = con.execute(f"SELECT count(*) FROM {ALIAS}.options() WHERE option_name = 'parquet_row_group_size'")
+    if current.fetchall()[0][0]:
+        return
+    con.execute(f"CALL {ALIAS}.set_option('parquet_row_group_size', ?)", [ROW_GROUP_ROWS])
+    for table in catalog_tables:
+        con.execute(f"CALL {ALIAS}.set_option('data_inlining_row_limit', ?, table_name => ?)",
+                    [CATALOG_INLINED_ROWS, table])
 
 
 def is_conflict(exc: BaseException) -> bool:

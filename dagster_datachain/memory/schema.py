@@ -112,6 +112,11 @@ def register_model(model: type[BaseModel]) -> None:
     _MODEL_REGISTRY[model.__name__] = model
 
 
+def registered_model(name: str) -> type[BaseModel] | None:
+    """The model of that class name defined in this process and used in a schema, if any."""
+    return _MODEL_REGISTRY.get(name)
+
+
 # --------------------------------------------------------------------------- annotations -> specs
 
 

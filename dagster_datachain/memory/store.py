@@ -36,7 +36,7 @@ from ..errors import (
     DataMemoryVersionError,
 )
 from .config import connection_config, resolve_lake, resolve_root
-from .lake import Lake, LakeConfig, is_conflict
+from .lake import Lake, LakeConfig, is_conflict, tune
 from .vector_index import CATALOG_DDL as VECTOR_INDEX_DDL
 
 logger = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ class Memory:
                  storage_options: dict[str, Any] | None = None) -> None:
         self.root = resolve_root(root)
         self.lake_config = resolve_lake(catalog, data_path, storage_options)
-        self._lake = Lake(self.lake_config) if self.lake_config is not None else None
+        self._lake = Lake(self.lake_config, connection_config()) if self.lake_config is not None else None
         self.lock_timeout = lock_timeout
         self.linger = linger
         self._ready = False
@@ -260,6 +260,9 @@ class Memory:
                 con.begin()
                 for statement in _CATALOG_DDL:
                     con.execute(statement)
+                con.commit()
+                con.begin()  # a lake sets options only on committed tables
+                tune(con, ["dc_versions", "dc_listings", "dc_attrs"])
                 con.commit()
                 break
             except duckdb.Error as exc:

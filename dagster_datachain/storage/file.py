@@ -1,4 +1,8 @@
-"""File, ImageFile and TextFile: typed pointers to objects in storage, with ways to read them."""
+"""File, ImageFile and TextFile: typed pointers to objects in storage, with ways to read them.
+
+A File whose `location` names a virtual file (a member of a tar archive, see `tar.py`) is read from inside its
+parent object; the media file types (audio, video) and their metadata models are in `media.py`.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +13,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, ClassVar, Literal
+from typing import IO, TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, Field, PrivateAttr
 
-from ..errors import StorageError
-from .filesystem import filesystem_for, parse_source, storage_error
+from ..errors import FileError, StorageError
+from .filesystem import file_error, filesystem_for, parse_source
 from .paths import check_relative
 
+if TYPE_CHECKING:
+    from .media import AudioFile, Image, VideoFile
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_F = TypeVar("_F", bound="File")
 
 
 class File(BaseModel):
@@ -39,6 +47,7 @@ class File(BaseModel):
 
     _hidden_fields: ClassVar[list[str]] = ["source", "version", "etag", "is_latest", "last_modified", "location"]
     _schema_display: ClassVar[str] = "File@v1"
+    _version: ClassVar[int] = 1
     _prefetched: bytes | None = PrivateAttr(default=None)
     _prefetch_failure: StorageError | None = PrivateAttr(default=None)
     _use_cache: bool = PrivateAttr(default=False)
@@ -63,8 +72,64 @@ class File(BaseModel):
         """Whether the file is on the local filesystem."""
         return self.source.startswith("file://")
 
+    @property
+    def parent(self) -> str:
+        """The folder part of the path (`a/b` for `a/b/c.jpg`, `.` for a file at the root)."""
+        return posixpath.dirname(self.path) or "."
+
+    def get_file_suffix(self) -> str:
+        """The extension with its dot (`.jpg`), or ""."""
+        return posixpath.splitext(self.name)[1]
+
+    def get_file_ext(self) -> str:
+        """The extension without its dot (`jpg`), or ""."""
+        return self.get_file_suffix().removeprefix(".")
+
+    def get_file_stem(self) -> str:
+        """The file name without its extension."""
+        return posixpath.splitext(self.name)[0]
+
     def _safe_path(self) -> str:
-        return check_relative(self.path, self.source)
+        try:
+            return check_relative(self.path, self.source)
+        except FileError:
+            raise
+        except StorageError as exc:
+            raise FileError(str(exc), self.source, self.path) from None
+
+    @property
+    def _on_disk(self) -> bool:
+        """Whether the content is a whole local file (not a member of an archive)."""
+        return self.is_local and not self.location
+
+    # ----------------------------------------------------------------- views as other file types
+
+    def as_text_file(self) -> TextFile:
+        """The same file as a TextFile (`read()` gives str)."""
+        return self._as(TextFile)
+
+    def as_image_file(self) -> ImageFile:
+        """The same file as an ImageFile (`read()` gives a PIL image)."""
+        return self._as(ImageFile)
+
+    def as_audio_file(self) -> AudioFile:
+        """The same file as an AudioFile."""
+        from .media import AudioFile
+
+        return self._as(AudioFile)
+
+    def as_video_file(self) -> VideoFile:
+        """The same file as a VideoFile."""
+        from .media import VideoFile
+
+        return self._as(VideoFile)
+
+    def _as(self, kind: type[_F]) -> _F:
+        if isinstance(self, kind):
+            return self
+        view = kind(**{name: getattr(self, name) for name in File.model_fields})
+        view._use_cache = self._use_cache
+        return view
 
     # ----------------------------------------------------------------- reading
 
@@ -74,13 +139,13 @@ class File(BaseModel):
             return self._prefetched
         if self._prefetch_failure is not None:  # the store already failed this read: not another wait for it
             raise self._prefetch_failure
-        if self._use_cache and not self.is_local:
+        if self._use_cache and not self._on_disk:
             return Path(self.get_local_path()).read_bytes()
         try:
             with self.open() as handle:
                 return handle.read()
         except Exception as exc:  # whatever the client library raises, at the network boundary
-            raise storage_error("read", self.get_uri(), exc) from exc
+            raise file_error("read", self.source, self.path, exc) from exc
 
     def read(self) -> Any:
         """The content: bytes for File, a PIL image for ImageFile, text for TextFile."""
@@ -97,11 +162,17 @@ class File(BaseModel):
             data = io.BytesIO(self._prefetched)
             yield io.TextIOWrapper(data) if mode == "r" else data
             return
+        if self.location:  # a member of an archive: a window on its parent object
+            from .tar import open_virtual
+
+            with open_virtual(self) as member:
+                yield io.TextIOWrapper(member) if mode == "r" else member
+            return
         if self.is_local:  # the operating system's open: fsspec's layers cost more than a small file's read
             try:
                 handle: IO[Any] = open(self.get_fs_path(), mode)  # noqa: SIM115 - closed by the with below
             except OSError as exc:
-                raise storage_error("open", self.get_uri(), exc) from exc
+                raise file_error("open", self.source, self.path, exc) from exc
             with handle:
                 yield handle
             return
@@ -117,20 +188,20 @@ class File(BaseModel):
         try:
             handle = fs.open(path, mode, **pinned)
         except Exception as exc:  # whatever the client library raises, at the network boundary
-            raise storage_error("open", self.get_uri(), exc) from exc
+            raise file_error("open", self.source, self.path, exc) from exc
         with handle:
             yield handle
 
     def get_local_path(self) -> str:
         """A local filesystem path with this file's content (downloaded to the cache for remote files)."""
-        if self.is_local:
+        if self._on_disk:
             return self.get_fs_path()
         from .cache import cached_copy
 
         try:
             return str(cached_copy(self))
         except Exception as exc:  # whatever the client library raises, at the network boundary
-            raise storage_error("download", self.get_uri(), exc) from exc
+            raise file_error("download", self.source, self.path, exc) from exc
 
     def save(self, destination: str | Path) -> None:
         """Write the file's content to a local path."""
@@ -183,5 +254,15 @@ class ImageFile(File):
             raise StorageError(f"cannot decode image {self.get_uri()}: {exc}", uri=self.get_uri()) from exc
         return image
 
+    def get_info(self) -> Image:
+        """Width, height and format of the image, read from its header; `FileError` when it is not an image."""
+        from PIL import Image as PILImage
 
-FILE_TYPES: dict[str, type[File]] = {"binary": File, "text": TextFile, "image": ImageFile}
+        from .media import Image
+
+        try:
+            with self.open() as stream, PILImage.open(stream) as image:
+                return Image(width=image.width, height=image.height, format=image.format or "")
+        except Exception as exc:  # PIL's errors or the storage's: the file cannot be read as an image
+            raise FileError("unable to open image file", self.source, self.path) from exc
+

@@ -22,7 +22,7 @@ from typing import Any
 
 import fsspec
 
-from ..errors import StorageError
+from ..errors import FileError, FileMissingError, StorageError
 from .secrets import has_credentials, remember_secrets
 
 _GLOB_CHARS = re.compile(r"[*?\[{]")
@@ -331,9 +331,28 @@ def storage_error(action: str, uri: str, exc: BaseException) -> StorageError:
     """
     if isinstance(exc, StorageError):
         return exc
+    return StorageError(f"cannot {action} {uri}: {_failure_kind(exc)} ({type(exc).__name__}: {_detail(exc)})",
+                        uri=uri)
+
+
+def file_error(action: str, source: str, path: str, exc: BaseException) -> StorageError:
+    """A `FileError` for a failed read of one file (a `FileMissingError`, also a `FileNotFoundError`, when the
+    file is not there); a StorageError about the store itself (a missing client package) stays as it is.
+
+    Example:
+        >>> str(file_error("read", "s3://b", "a.txt", FileNotFoundError("NoSuchKey")))
+        "Error in file 's3://b/a.txt': cannot read: not found (FileNotFoundError: NoSuchKey)"
+    """
+    if isinstance(exc, StorageError):
+        return exc
+    kind = _failure_kind(exc)
+    error = FileMissingError if kind == "not found" else FileError
+    return error(f"cannot {action}: {kind} ({type(exc).__name__}: {_detail(exc)})", source, path)
+
+
+def _detail(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()  # Azure appends request ids and the XML answer on further lines
-    detail = lines[0][:300] if lines else type(exc).__name__
-    return StorageError(f"cannot {action} {uri}: {_failure_kind(exc)} ({type(exc).__name__}: {detail})", uri=uri)
+    return lines[0][:300] if lines else type(exc).__name__
 
 
 def _failure_kind(exc: BaseException) -> str:

@@ -24,6 +24,7 @@ class DataModel(BaseModel):
     """
 
     _hidden_fields: ClassVar[list[str]] = []
+    _version: ClassVar[int] = 1
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:

@@ -215,7 +215,7 @@ def test_read_storage_type_text_gives_str(memory, tmp_path):
 
 def test_read_storage_rejects_unknown_type(images):
     with pytest.raises(dc.DataChainError, match="type must be one of"):
-        dc.read_storage(images.root, type="video")
+        dc.read_storage(images.root, type="spreadsheet")
 
 
 def test_read_storage_missing_folder_raises_storage_error(memory, tmp_path):

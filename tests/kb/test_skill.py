@@ -84,7 +84,7 @@ def test_the_cheat_sheet_covers_the_whole_public_api(claude_skill):
         if not name.startswith("_") and (inspect.isfunction(member) or isinstance(member, property)):
             assert f"`.{name}" in claude_skill, name
     assert ("`dc.read_dataset(name, version=None, *, delta=False, delta_on=None, delta_unsafe=False, "
-            "delta_retry=None, memory=None)`") in claude_skill
+            "delta_retry=None, session=None, memory=None)`") in claude_skill
 
 
 def test_every_api_name_the_skill_mentions_exists(claude_skill):
@@ -93,7 +93,8 @@ def test_every_api_name_the_skill_mentions_exists(claude_skill):
         for part in dotted.strip(".").split("."):
             assert hasattr(target, part), f"dc{dotted}"
             target = getattr(target, part)
-    chain_like = [dc.DataChain, dc.Expr, dc.ImageFile, dc, dc.func, dc.func.path, dc.func.string, dc.func.array]
+    chain_like = [dc.DataChain, dc.Expr, dc.ImageFile, dc, dc.func, dc.func.path, dc.func.string, dc.func.array,
+                  dc.metrics]
     elsewhere = {"BytesIO", "open", "Definitions"}  # io, PIL and dagster in the examples
     for method in set(re.findall(r"\.(\w+)\(", claude_skill)) - elsewhere:
         assert any(hasattr(owner, method) for owner in chain_like), method

@@ -74,8 +74,9 @@ def s3_with_auth() -> Iterator[tuple[ss.StorageServer, dict[str, dict[str, str]]
 
         iam = boto3.client("iam", endpoint_url=server.url, region_name="us-east-1", aws_access_key_id="testing",
                            aws_secret_access_key="testing")
-        policy = {"Version": "2012-10-17",
-                  "Statement": [{"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetObject"], "Resource": "*"}]}
+        # moto checks a bucket's HEAD (bucket_status) as "s3:HeadBucket"; AWS grants it with s3:ListBucket
+        policy = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetObject", "s3:HeadBucket"], "Resource": "*"}]}
         keys = {}
         for user in ("reader", "nobody"):
             iam.create_user(UserName=user)

@@ -53,6 +53,9 @@ def test_chain_api_saves_reads_and_versions_on_a_lake(lake: Lake):
     assert dc.delete_dataset("words", version="1.0.0", memory=memory) == 1
     assert versions(memory, "words") == ["1.0.1"]
     assert dc.read_dataset("words", memory=memory).count() == 4
+    dc.move_dataset("words", "letters", memory=memory)
+    assert versions(memory, "letters") == ["1.0.1"] and versions(memory, "words") == []
+    assert sorted(dc.read_dataset("letters@1.0.1", memory=memory).to_values("word")) == ["a", "b", "c", "d"]
 
 
 def test_delta_save_and_listing_on_a_lake(lake: Lake, tmp_path: Path):
@@ -84,6 +87,18 @@ def test_a_version_saved_on_a_lake_is_read_from_another_process(pg_s3_lake: Lake
         """, pg_s3_lake)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[0] == "[0, 1] 3"
+
+
+def test_cli_options_and_variables_choose_the_lake(sqlite_lake: Lake, capsys, monkeypatch):
+    from dagster_datachain.cli import main
+
+    dc.read_values(n=[1, 2], memory=sqlite_lake.memory()).save("cli_seen")
+    assert main(["--catalog", sqlite_lake.catalog, "--data-path", sqlite_lake.data_path, "datasets"]) == 0
+    assert "cli_seen" in capsys.readouterr().out
+    for name, value in sqlite_lake.env({}).items():
+        monkeypatch.setenv(name, value)
+    assert main(["show", "cli_seen@1.0.0"]) == 0
+    assert "cli_seen" not in capsys.readouterr().err
 
 
 SAVER = """
