@@ -189,3 +189,17 @@ def test_a_window_filter_keeps_exact_search(indexed, searches):
     found = [r[0] for r in first_rows.similarity_search("emb", query, k=K).to_list("id")]
     assert not searches  # over candidates, row_number() would number other rows
     assert len(found) == K and all(i < 200 for i in found)
+
+
+@needs_vss
+def test_a_lake_keeps_no_vector_index(tmp_path):
+    try:
+        memory = dc.Memory(tmp_path / "root", catalog=f"sqlite:///{tmp_path / 'catalog.sqlite'}",
+                           data_path=str(tmp_path / "lake-data"))
+        chain = dc.read_values(id=[1, 2], emb=[[1.0, 0.0], [0.0, 1.0]], memory=memory).save("few")
+    except DataMemoryConfigError as exc:
+        pytest.skip(f"no DuckLake here: {exc}")
+    with pytest.raises(DataMemoryConfigError, match="DuckLake keeps no indexes"):
+        chain.create_index("emb")
+    assert chain.similarity_search("emb", [0.0, 1.0], k=1).to_list("id") == [(2,)]
+    memory.close()
