@@ -248,7 +248,8 @@ class DataChain:
 
         Inputs are left out (a sub-chain counts by its own code hash), so new data never changes it.
         """
-        parts = []
+        # filters a similarity search applies through a vector index are code as well
+        parts = [f.text for f in self._source.filters] if isinstance(self._source, IndexedSearchSource) else []
         for step, _ in self._steps:
             if isinstance(step, UDFStep):
                 parts.append(f"{self._step_key(step.udf)}|{self._code_key(step.udf)}")

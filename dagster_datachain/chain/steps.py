@@ -81,7 +81,7 @@ class IndexedSearchSource(DatasetSource):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.text += "".join(f"|{f.text}" for f in self.filters)
+        self.text += "".join(f"\n{f.text}" for f in self.filters)  # the plain chain's fingerprint
 
     def relation(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
         def narrow(rel: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:

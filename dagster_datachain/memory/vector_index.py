@@ -94,14 +94,13 @@ def create(con: duckdb.DuckDBPyConnection, record: VersionRecord, column: str, m
     if lengths[0] is None or lengths[0] != lengths[1] or not lengths[0]:
         raise SchemaError(f"vector index: the vectors in {column!r} of {record.reference} must all have one "
                           f"length, found {lengths[0]}..{lengths[1]}")
-    dims = int(lengths[0])
+    dims, hnsw_metric = int(lengths[0]), _METRICS[metric][0]
     drop(con, record, column, metric)
-    table = _table_name("vx", record.name, f"{record.name}@{record.version}#{record.seq}\0{column}\0{metric}")
+    table = _table_name("vx", record.name, f"{record.name}@{record.version}#{record.seq}\0{column}\0{hnsw_metric}")
     drop_table(con, table)
     vectors = rows.select(*[col(c) if c != column else col(c).cast(f"FLOAT[{dims}]").alias(c)
                             for c in record.dataset_schema])
     vectors.create(table)
-    hnsw_metric = _METRICS[metric][0]
     # identifiers are generated here (quoted); the metric is one of the fixed names above
     con.execute(f"CREATE INDEX {quote(table + '_hnsw')} ON {quote(table)} USING HNSW ({quote(column)}) "
                 f"WITH (metric = '{hnsw_metric}')")

@@ -203,3 +203,15 @@ def test_a_lake_keeps_no_vector_index(tmp_path):
         chain.create_index("emb")
     assert chain.similarity_search("emb", [0.0, 1.0], k=1).to_list("id") == [(2,)]
     memory.close()
+
+
+@needs_vss
+def test_a_search_through_the_index_has_the_plain_chains_hashes(indexed):
+    memory, vectors = indexed
+    query = _queries(vectors, 1)[0]
+    chain = dc.read_dataset("vecs", memory=memory).filter(dc.C("group") == 2)
+    indexed_search = chain.similarity_search("emb", query, k=K)
+    plain = chain.mutate(_dc_similarity=dc.func.cosine_distance("emb", query)).order_by("_dc_similarity") \
+        .limit(K).select_except("_dc_similarity")
+    assert indexed_search.code_hash() == plain.code_hash()
+    assert indexed_search.fingerprint() == plain.fingerprint()
