@@ -28,7 +28,7 @@ from ..errors import (
     SchemaError,
     SetupError,
 )
-from ..memory import catalog
+from ..memory import catalog, vector_index
 from ..memory.changes import count_changes
 from ..memory.expressions import Windows, col, fn, lit
 from ..memory.expressions import field as struct_field
@@ -61,6 +61,7 @@ from .steps import (
     Distinct,
     Filter,
     GroupBy,
+    IndexedSearchSource,
     Merge,
     Mutate,
     OrderBy,
@@ -247,7 +248,8 @@ class DataChain:
 
         Inputs are left out (a sub-chain counts by its own code hash), so new data never changes it.
         """
-        parts = []
+        # filters a similarity search applies through a vector index are code as well
+        parts = [f.text for f in self._source.filters] if isinstance(self._source, IndexedSearchSource) else []
         for step, _ in self._steps:
             if isinstance(step, UDFStep):
                 parts.append(f"{self._step_key(step.udf)}|{self._code_key(step.udf)}")
@@ -545,7 +547,8 @@ class DataChain:
                           metric: Literal["cosine", "euclidean", "l2"] = "cosine",
                           score_column: str | None = None) -> DataChain:
         """The `k` rows whose embedding `column` is closest to `query` (all rows, sorted, when `k` is None); the
-        distance is kept as `score_column` when one is named.
+        distance is kept as `score_column` when one is named. On a saved dataset version (filtered or not) with a
+        vector index on `column` for `metric` (see `create_index`), candidates come from the index.
 
         Example:
             >>> chain.similarity_search("emb", [0.1, 0.2, 0.3], k=5, score_column="dist")
@@ -556,9 +559,41 @@ class DataChain:
         if metric not in distances:
             raise DataChainParamsError(f"similarity_search: unknown metric {metric!r}; use one of {sorted(distances)}")
         score = score_column or "_dc_similarity"
-        chain = self.mutate(**{score: distances[metric](column, list(query))}).order_by(score)
+        chain = self._indexed_search(column, metric, query, k)
+        chain = chain.mutate(**{score: distances[metric](column, list(query))}).order_by(score)
         chain = chain.limit(k) if k is not None else chain
         return chain if score_column else chain.select_except(score)
+
+    def _indexed_search(self, column: str, metric: vector_index.Metric, query: Sequence[float],
+                        k: int | None) -> DataChain:
+        """This chain, reading through the dataset version's vector index (when one is built) for a top-`k`
+        search: possible when it reads a saved version and only filters it."""
+        source = self._source
+        if (k is None or k <= 0 or type(source) is not DatasetSource or source.delta is not None
+                or not all(isinstance(step, Filter) and not step.condition.is_window for step, _ in self._steps)):
+            return self  # a window function in a filter sees every row: candidates would change its result
+        filters = tuple(step for step, _ in self._steps if isinstance(step, Filter))
+        search = IndexedSearchSource(source.record, column=column, metric=metric,
+                                     query=tuple(float(x) for x in query), k=int(k), filters=filters)
+        return self._copy(source=search, steps=())
+
+    def create_index(self, column: str, metric: vector_index.Metric = "cosine") -> DataChain:
+        """Build an HNSW index (DuckDB's vss extension) on the `list[float]` column of the dataset version this
+        chain reads, so `similarity_search(column, ..., metric=metric)` on it (also after filters) takes the
+        nearest candidates from the index instead of measuring every row. The index belongs to this version: a
+        new version has none. Needs `duckdb-extension-vss` (DuckDB 1.5.5); returns this chain.
+
+        Example:
+            >>> dc.read_dataset("embeddings").create_index("emb", metric="cosine")
+        """
+        record = self.dataset
+        if record is None:
+            raise DataChainParamsError("create_index: build an index on a saved dataset version "
+                                       "(read_dataset(...) or the chain save() returns)")
+        self._memory.commit(lambda con: vector_index.create(con, record, column, metric), "create_index")
+        with self._memory.connect() as con:
+            con.execute("CHECKPOINT")  # the index goes into the Data Memory file now, not at its next opening
+        return self
 
     def checkpoint(self) -> DataChain:
         """Run the UDF steps now and keep their results as committed parts: a later `save()` (or any terminal

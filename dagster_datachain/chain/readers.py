@@ -28,7 +28,7 @@ from ..errors import (
     DatasetVersionNotFoundError,
     StorageError,
 )
-from ..memory import catalog
+from ..memory import catalog, vector_index
 from ..memory.names import SemVer, local_name, split_reference, validate_name
 from ..memory.schema import (
     Schema,
@@ -454,6 +454,7 @@ def delete_dataset(name: str, version: str | None = None, *, force: bool = False
         if semver is None and not force:
             semver = catalog.get_version(con, dataset).semver
         deleted = catalog.delete_versions(con, dataset, semver)
+        vector_index.drop_stale(con)
         if not catalog.list_versions(con, dataset):
             con.execute(f'DROP TABLE IF EXISTS "{state_table(dataset)}"')
     logger.info("Deleted %s version(s) of %s", deleted, dataset)
@@ -471,6 +472,7 @@ def move_dataset(src: str, dest: str, session: Session | None = None, in_memory:
     name, new_name = (validate_name(local_name(n)) for n in (src, dest))
     with _memory(memory_of(memory, session)).transaction() as con:
         moved = catalog.rename_dataset(con, name, new_name)
+        vector_index.drop_stale(con)  # an index belongs to the version under its old name
         old_state, new_state = state_table(name), state_table(new_name)
         if table_exists(con, old_state):
             con.execute(f"ALTER TABLE {quote(old_state)} RENAME TO {quote(new_state)}")
