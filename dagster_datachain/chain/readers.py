@@ -45,8 +45,9 @@ from ..storage.file import File
 from ..storage.filesystem import StorageURI, client_options, glob_to_regex, parse_uri, register_storage_options
 from ..storage.listing import FILE_COLUMNS, Page, list_prefix
 from ..storage.media import FILE_TYPES
-from .chain import DataChain, scratch_connection
+from .chain import DataChain
 from .delta import default_dataset_delta, file_delta, state_table
+from .execute import scratch_connection
 from .session import Session, memory_of
 from .steps import ArrowSource, DatasetSource, FileSource, ListingSource
 
