@@ -244,7 +244,31 @@ class DataChain:
         DataChain's `ephemeral=True` makes `chain.job` raise (no job); `namespace`/`project` say where `save()`
         goes, which must be `local` (as in DataChain's local mode, another raises ProjectCreateNotAllowedError on
         save); its `workers` (distributed) and `min_task_size` are accepted and have no effect here: UDF results
-        are always checkpoint parts removed after save."""
+        are always checkpoint parts removed after save.
+
+        Args:
+            batch_size: Rows per checkpointed unit of work (and per `batch_map` call).
+            prefetch: Files read ahead of the UDF.
+            parallel: Worker processes (`True`: one per CPU).
+            cache: Cache files read from storage.
+            on_error: `"raise"` (default) stops on a failing row; `"skip"` leaves it out.
+            ephemeral: Run without a job.
+            workers: Accepted, no effect.
+            min_task_size: Accepted, no effect.
+            namespace: Where `save()` goes (only `local`).
+            project: Where `save()` goes (only `local`).
+
+        Returns:
+            A new chain with the settings changed (others kept).
+
+        Raises:
+            DataChainParamsError: A value is invalid.
+
+        Example:
+            >>> chain = dc.read_values(n=[1, 2, 3]).settings(on_error="skip")
+            >>> chain.map(inv=lambda n: 1 / (n - 2), output=float).count()
+            2
+        """
         changes: dict[str, Any] = {"batch_size": batch_size, "prefetch": prefetch, "cache": cache,
                                    "on_error": on_error, "ephemeral": ephemeral, "namespace": namespace,
                                    "project": project}
@@ -260,7 +284,22 @@ class DataChain:
         return self._copy(settings=settings)
 
     def setup(self, **factories: Callable[[], Any]) -> DataChain:
-        """Objects built once per run (a model, a client) and passed to UDFs by parameter name."""
+        """Objects built once per run (a model, a client) and passed to UDFs by parameter name.
+
+        Args:
+            **factories: Parameter name -> a callable returning the object.
+
+        Returns:
+            A new chain whose UDFs receive the objects.
+
+        Raises:
+            SetupError: A factory is not callable.
+
+        Example:
+            >>> chain = dc.read_values(n=[1, 2]).setup(offset=lambda: 10)
+            >>> chain.map(y=lambda n, offset: n + offset, output=int).to_values("y")
+            [11, 12]
+        """
         for name, factory in factories.items():
             if not callable(factory):
                 raise SetupError(f"setup({name}=...) needs a callable returning the object, e.g. lambda: model")
@@ -291,7 +330,20 @@ class DataChain:
         """Add columns computed by a Python function per row: `.map(info=get_info)`.
 
         Several at once (`.map(a=f, b=g)`) add one step each. The function's parameter names pick input
-        columns (`file`, or `params=["file.path"]`); its return annotation is the new column's type.
+        columns (`file`, or `params=["file.path"]`); its return annotation (or `output`) is the new column's type.
+
+        Args:
+            func: The function, when the output column is named by `output` (a dict) or the function's name.
+            params: Input columns, when they differ from the function's parameter names.
+            output: The new column's type, or `{name: type}` for several (from a tuple) or a model.
+            **signal_map: `name=function`: the new column `name`.
+
+        Returns:
+            A new chain with the computed columns added (run at the first terminal method, checkpointed).
+
+        Example:
+            >>> dc.read_values(n=[1, 2]).map(double=lambda n: n * 2, output=int).to_values("double")
+            [2, 4]
         """
         if func is None and len(signal_map) > 1:
             chain = self
@@ -302,18 +354,64 @@ class DataChain:
 
     def gen(self, func: Callable[..., Any] | None = None, *, params: Sequence[str] | str | None = None,
             output: Any = None, **signal_map: Callable[..., Any]) -> DataChain:
-        """Replace rows by 0..n rows per input row, yielded by a generator function."""
+        """Replace rows by 0..n rows per input row, yielded by a generator function.
+
+        Args:
+            func: A generator function; its parameter names pick input columns.
+            params: Input columns, when they differ from the function's parameter names.
+            output: The type of each yielded value, or `{name: type}` for tuples.
+            **signal_map: `name=function`: the output column `name`.
+
+        Returns:
+            A new chain of the yielded rows (input columns are not kept).
+
+        Example:
+            >>> dc.read_values(n=[1, 2]).gen(lambda n: iter(range(n)), output={"i": int}).to_values("i")
+            [0, 0, 1]
+        """
         return self._udf("gen", func, params, output, signal_map)
 
     def agg(self, func: Callable[..., Any] | None = None, *, partition_by: Any = None,
             params: Sequence[str] | str | None = None, output: Any = None,
             **signal_map: Callable[..., Any]) -> DataChain:
-        """Call a function once per group of `partition_by`, with lists of the group's values; yields rows."""
+        """Call a function once per group of `partition_by`, with lists of the group's values; yields rows.
+
+        Args:
+            func: A generator function receiving one list per parameter (the group's values).
+            partition_by: Grouping column(s); without it the function sees all rows at once.
+            params: Input columns, when they differ from the function's parameter names.
+            output: The type of each yielded value, or `{name: type}` for tuples.
+            **signal_map: `name=function`: the output column `name`.
+
+        Returns:
+            A new chain of the yielded rows.
+
+        Example:
+            >>> chain = dc.read_values(k=["a", "a", "b"], n=[1, 2, 3])
+            >>> chain.agg(total=lambda n: [sum(n)], partition_by="k", output=int).to_values("total")
+            [3, 3]
+        """
         return self._udf("agg", func, params, output, signal_map, partition_by=partition_by)
 
     def batch_map(self, func: Callable[..., Any] | None = None, *, params: Sequence[str] | str | None = None,
                   output: Any = None, batch: int | None = None, **signal_map: Callable[..., Any]) -> DataChain:
-        """Like map, but the function receives lists of values for a whole batch and returns one result each."""
+        """Like map, but the function receives lists of values for a whole batch and returns one result each.
+
+        Args:
+            func: The function taking one list per parameter and returning a list as long.
+            params: Input columns, when they differ from the function's parameter names.
+            output: The new column's type, or `{name: type}`.
+            batch: Rows per call (default: the `batch_size` setting).
+            **signal_map: `name=function`: the new column `name`.
+
+        Returns:
+            A new chain with the computed columns added.
+
+        Example:
+            >>> dc.read_values(n=[1, 2, 3]).batch_map(double=lambda n: [x * 2 for x in n], output=int,
+            ...                                        batch=2).to_values("double")
+            [2, 4, 6]
+        """
         chain = self.settings(batch_size=batch) if batch else self
         return chain._udf("batch_map", func, params, output, signal_map)
 
@@ -370,7 +468,21 @@ class DataChain:
     # ----------------------------------------------------------------- query steps
 
     def filter(self, *conditions: Expr) -> DataChain:
-        """Keep rows where every condition holds: `.filter(C("info.width") > 400)`."""
+        """Keep rows where every condition holds: `.filter(C("info.width") > 400)`.
+
+        Args:
+            *conditions: Boolean expressions (`C(...)` comparisons, `func.*` results), combined with AND.
+
+        Returns:
+            A new chain with the matching rows.
+
+        Raises:
+            DataChainError: A condition is not an expression.
+
+        Example:
+            >>> dc.read_values(n=[1, 2, 3]).filter(dc.C("n") > 1, dc.C("n") < 3).to_values("n")
+            [2]
+        """
         chain = self
         for condition in conditions:
             if not isinstance(condition, Expr):
@@ -380,7 +492,18 @@ class DataChain:
 
     def mutate(self, **columns: Expr | Any) -> DataChain:
         """Add or replace columns computed in DuckDB: `.mutate(dist=func.cosine_distance(C("emb"), ref))`.
-        `file__path=...` replaces one field of a model column, keeping the others."""
+        `file__path=...` replaces one field of a model column, keeping the others.
+
+        Args:
+            **columns: Column name -> expression or plain value.
+
+        Returns:
+            A new chain with the columns added or replaced.
+
+        Example:
+            >>> dc.read_values(n=[1, 2]).mutate(sq=dc.C("n") * dc.C("n")).to_values("sq")
+            [1, 4]
+        """
         exprs: dict[str, Expr] = {}
         for name, value in columns.items():
             path = name.split("__")
@@ -392,7 +515,18 @@ class DataChain:
         return self._derive(Mutate(exprs))
 
     def select(self, *columns: str) -> DataChain:
-        """Keep only these columns (nested fields by dotted name)."""
+        """Keep only these columns (nested fields by dotted name).
+
+        Args:
+            *columns: Column names, or dotted field paths (`"file.path"`).
+
+        Returns:
+            A new chain with only those columns, in that order.
+
+        Example:
+            >>> dc.read_values(n=[1], s=["a"]).select("s").to_list()
+            [('a',)]
+        """
         return self._derive(Select(tuple(columns)))
 
     def select_except(self, *columns: str) -> DataChain:
@@ -400,10 +534,34 @@ class DataChain:
         return self._derive(Select(tuple(columns), exclude=True))
 
     def order_by(self, *keys: str | Expr, descending: bool = False) -> DataChain:
-        """Sort by columns or expressions; `descending=True` or `C("x").desc()` per key."""
+        """Sort by columns or expressions; `descending=True` or `C("x").desc()` per key.
+
+        Args:
+            *keys: Column names or expressions, most significant first.
+            descending: Sort every key descending.
+
+        Returns:
+            A new, sorted chain.
+
+        Example:
+            >>> dc.read_values(n=[2, 3, 1]).order_by("n", descending=True).to_values("n")
+            [3, 2, 1]
+        """
         return self._derive(OrderBy(tuple(keys), descending))
 
     def limit(self, n: int) -> DataChain:
+        """Keep at most `n` rows (the first ones, after an `order_by`).
+
+        Args:
+            n: The number of rows.
+
+        Returns:
+            A new chain of at most `n` rows.
+
+        Example:
+            >>> dc.read_values(n=[1, 2, 3]).order_by("n").limit(2).to_values("n")
+            [1, 2]
+        """
         return self._derive(Slice(int(n)))
 
     def offset(self, n: int) -> DataChain:
@@ -411,7 +569,20 @@ class DataChain:
 
     def group_by(self, *, partition_by: str | Expr | Sequence[str | Expr] | None = None,
                  **aggregates: Expr) -> DataChain:
-        """Aggregate per group: `.group_by(cnt=func.count(), total=func.sum("file.size"), partition_by="breed")`."""
+        """Aggregate per group: `.group_by(cnt=func.count(), total=func.sum("file.size"), partition_by="breed")`.
+
+        Args:
+            partition_by: Grouping column(s) or expression(s); without it, one row for all rows.
+            **aggregates: Output column -> aggregate expression (`func.count()`, `func.sum("n")`, ...).
+
+        Returns:
+            A new chain with one row per group: the keys, then the aggregates.
+
+        Example:
+            >>> chain = dc.read_values(k=["a", "a", "b"], n=[1, 2, 3])
+            >>> chain.group_by(total=dc.func.sum("n"), partition_by="k").order_by("k").to_list()
+            [('a', 3), ('b', 3)]
+        """
         keys: tuple[str | Expr, ...]
         keys = (partition_by,) if isinstance(partition_by, (str, Expr)) else tuple(partition_by or ())
         return self._derive(GroupBy(keys, aggregates))
@@ -420,7 +591,27 @@ class DataChain:
               right_on: str | C | Sequence[str | C] | None = None, *, inner: bool = False, full: bool = False,
               rname: str = "right_") -> DataChain:
         """Join with another chain (left join by default; `inner=True`, `full=True`); clashing right columns
-        get the `rname` prefix."""
+        get the `rname` prefix.
+
+        Args:
+            right: The chain to join with.
+            on: Key column(s) of this chain.
+            right_on: Key column(s) of `right` (default: `on`).
+            inner: Keep only rows with a match.
+            full: Keep unmatched rows of both sides.
+            rname: Prefix for right columns whose names clash.
+
+        Returns:
+            A new chain with the columns of both.
+
+        Raises:
+            DatasetMergeError: `on` and `right_on` differ in length, or are empty.
+
+        Example:
+            >>> left = dc.read_values(id=[1, 2], a=["x", "y"])
+            >>> left.merge(dc.read_values(id=[2], b=[True]), on="id").order_by("id").to_list("id", "b")
+            [(1, None), (2, True)]
+        """
         left_keys = names(on)
         right_keys = names(right_on) if right_on is not None else left_keys
         if len(left_keys) != len(right_keys) or not left_keys:
@@ -429,7 +620,19 @@ class DataChain:
         return self._derive(Merge(right, left_keys, right_keys, how, rname))
 
     def union(self, other: DataChain) -> DataChain:
-        """All rows of both chains (same columns and types); also `chain | other`."""
+        """All rows of both chains (same columns and types); also `chain | other`.
+
+        Args:
+            other: A chain with the same columns and types.
+
+        Returns:
+            A new chain with the rows of both (duplicates kept).
+
+        Example:
+            >>> chain = dc.read_values(n=[1, 2])
+            >>> (chain | chain).count()
+            4
+        """
         return self._derive(Union(other))
 
     def __or__(self, other: DataChain) -> DataChain:
@@ -619,6 +822,25 @@ class DataChain:
         code are unchanged since the latest version saves nothing new; nor does one whose rows and schema equal
         the latest version's (unless `version` or `update_version` asks for a new version). `attrs` are
         labels (`"team=vision"`, `"raw"`) kept with the dataset, as `datasets()` lists them.
+
+        Args:
+            name: The dataset name.
+            version: An explicit version (`"2.0.0"`) instead of the bump.
+            description: Kept with the version (default: the previous version's).
+            attrs: Labels kept with the dataset.
+            update_version: Which part to bump: "patch", "minor" or "major".
+
+        Returns:
+            A chain reading the saved version (the existing one when nothing changed).
+
+        Raises:
+            ProjectCreateNotAllowedError: `settings(namespace=..., project=...)` name another than `local`.
+            DataChainError: The name or a column name is invalid, or delta cannot update incrementally.
+
+        Example:
+            >>> saved = dc.read_values(n=[1, 2]).save("numbers")
+            >>> saved.name, saved.version
+            ('numbers', '1.0.0')
         """
         return self._read_version(save.save(self, name, version, description, attrs, update_version))
 
@@ -628,19 +850,43 @@ class DataChain:
     # ----------------------------------------------------------------- terminal: reading
 
     def count(self) -> int:
-        """Number of rows."""
+        """Number of rows (runs the chain).
+
+        Returns:
+            The row count.
+
+        Example:
+            >>> dc.read_values(n=[1, 2, 3]).count()
+            3
+        """
         return int(execute.with_relation(self, lambda rel: rel.aggregate([fn("count")]).fetchall()[0][0]))
 
     def sum(self, column: str | Expr) -> Any:
+        """Sum of a column or expression over all rows (runs the chain); `avg`, `min` and `max` alike.
+
+        Args:
+            column: A column name (dotted for fields) or an expression.
+
+        Returns:
+            The sum (None when there are no rows).
+
+        Example:
+            >>> chain = dc.read_values(n=[1, 2, 3])
+            >>> chain.sum("n"), chain.avg("n"), chain.min("n"), chain.max("n")
+            (6, 2.0, 1, 3)
+        """
         return self._aggregate("sum", column)
 
     def avg(self, column: str | Expr) -> Any:
+        """Mean of a column or expression over all rows (see `sum`)."""
         return self._aggregate("avg", column)
 
     def min(self, column: str | Expr) -> Any:
+        """Smallest value of a column or expression (see `sum`)."""
         return self._aggregate("min", column)
 
     def max(self, column: str | Expr) -> Any:
+        """Largest value of a column or expression (see `sum`)."""
         return self._aggregate("max", column)
 
     def _aggregate(self, function: str, column: str | Expr) -> Any:
@@ -648,12 +894,32 @@ class DataChain:
         return execute.with_relation(self, lambda rel: rel.aggregate([expression]).fetchall()[0][0])
 
     def to_pyarrow(self) -> pa.Table:
-        """All rows as an Arrow table (nested columns as structs)."""
+        """All rows as an Arrow table (nested columns as structs).
+
+        Returns:
+            A `pyarrow.Table` with the chain's schema.
+
+        Example:
+            >>> dc.read_values(n=[1, 2]).to_pyarrow().column("n").to_pylist()
+            [1, 2]
+        """
         return execute.with_relation(self, lambda rel: rel.to_arrow_table())
 
     def to_pandas(self, flatten: bool = False, include_hidden: bool = True, as_object: bool = False) -> pd.DataFrame:
         """All rows as a DataFrame; nested fields become two-level columns (`flatten=True`: `info.width`).
-        `as_object=True` keeps every column as Python objects (None stays None, ints stay ints)."""
+
+        Args:
+            flatten: One column per leaf field, named by its dotted path.
+            include_hidden: Keep hidden fields (e.g. File's `etag`).
+            as_object: Keep every column as Python objects (None stays None, ints stay ints).
+
+        Returns:
+            A `pandas.DataFrame`.
+
+        Example:
+            >>> dc.read_values(n=[1, 2]).to_pandas()["n"].tolist()
+            [1, 2]
+        """
         frame = output.to_dataframe(self.to_pyarrow(), self._schema, flatten=flatten, include_hidden=include_hidden)
         return frame.astype(object).where(frame.notna(), None) if as_object else frame
 
@@ -668,8 +934,21 @@ class DataChain:
 
     def show(self, limit: int = 20, flatten: bool = False, transpose: bool = False, truncate: bool = True,
              include_hidden: bool = False) -> None:
-        """Print the first `limit` rows, nested fields as dotted columns, like a DataFrame (`transpose=True`: one
-        column per row; `truncate=False`: long values in full)."""
+        """Print the first `limit` rows, nested fields as dotted columns, like a DataFrame.
+
+        Args:
+            limit: Rows to print; a note says when there are more.
+            flatten: One column per leaf field.
+            transpose: One column per row.
+            truncate: Shorten long values (`False`: in full).
+            include_hidden: Show hidden fields too.
+
+        Example:
+            >>> dc.read_values(n=[1, 2]).show()
+               n
+            0  1
+            1  2
+        """
         table = self.limit(limit + 1).to_pyarrow()
         print(output.render_table(table, self._schema, limit, flatten=flatten, include_hidden=include_hidden,
                                   transpose=transpose, truncate=truncate))
@@ -787,12 +1066,34 @@ class DataChain:
                            conflict_columns=conflict_columns, column_mapping=column_mapping)
 
     def to_list(self, *columns: str) -> list[tuple[Any, ...]]:
-        """All rows as a list of tuples of Python objects."""
+        """All rows as a list of tuples of Python objects (pydantic models back).
+
+        Args:
+            *columns: Columns to return (default: all).
+
+        Returns:
+            One tuple per row.
+
+        Example:
+            >>> dc.read_values(n=[1, 2], s=["a", "b"]).to_list("s")
+            [('a',), ('b',)]
+        """
         rows = self.collect(*columns)
         return [row if isinstance(row, tuple) else (row,) for row in rows]
 
     def to_values(self, column: str) -> list[Any]:
-        """One column's values as a list."""
+        """One column's values as a list.
+
+        Args:
+            column: A column name (dotted for a field).
+
+        Returns:
+            The values, as Python objects.
+
+        Example:
+            >>> dc.read_values(n=[1, 2]).to_values("n")
+            [1, 2]
+        """
         return list(self.collect(column))
 
 
