@@ -8,6 +8,24 @@ The chain API mirrors the DataChain library, so its scripts run with only the im
 
 Every public name is imported on first use (PEP 562): `import dagster_datachain` loads almost nothing, a script pays
 for DuckDB and pyarrow when it first touches the chain API, and for Dagster only when it uses the Dagster face.
+
+What it exports:
+    Chains: `read_storage`, `read_dataset`, `read_values`, `read_records`, `read_parquet`, `read_csv`, `read_json`,
+        `read_pandas`, `read_arrow`; `DataChain`, `C`/`Column`, `Expr`, `func`; `datasets`, `delete_dataset`, `gc`.
+    Files and models: `File`, `ImageFile`, `TextFile`, `DataModel`, the UDF classes (`Mapper`, `Generator`,
+        `Aggregator`, `BatchMapper`); `register_storage_options` for credentials kept in this process.
+    Data Memory and the Knowledge Base: `Memory`, `build_knowledge_base`.
+    The Dagster face: `dataset_asset`, `sharded_dataset_asset`, `DataMemory`, `datachain_resources`,
+        `DatasetIOManager`, `bucket_asset`, `bucket_sensor`, `DatasetTranslator`, `DatasetComponent`,
+        `BucketComponent`.
+    Errors: `DataChainError` and its subclasses.
+
+Example:
+    >>> @dc.dataset_asset(deps=[dc.bucket_asset("s3://bucket/images/")])
+    ... def pets_images() -> dc.DataChain:
+    ...     "Pet photos with their pixel size."
+    ...     return dc.read_storage("s3://bucket/images/", type="image").map(info=get_info)
+    >>> defs = dg.Definitions(assets=[pets_images], resources=dc.datachain_resources())
 """
 
 from __future__ import annotations

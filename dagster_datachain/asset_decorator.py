@@ -96,8 +96,25 @@ def dataset_asset(
         blocking: a failed ERROR check (NULLs in required fields, a row-count collapse) stops the assets
             downstream of this one in the same run.
         resource_key, io_manager_key: the keys of the `DataMemory` resource and the `DatasetIOManager`.
+        description: the dataset's and the asset's description; the function's docstring by default.
+        group_name, owners, tags: asset attributes, over the translator's.
 
     A parameter annotated `DataMemory` receives the resource of that name (e.g. `data_memory: DataMemory`).
+
+    Returns:
+        A decorator that turns the function into an `AssetsDefinition` with the dataset checks (see `checks.py`)
+        and a hook that rewrites the Knowledge Base after each materialization.
+
+    Raises:
+        InvalidDatasetNameError: the name (or a pinned reference in `ins`) cannot be a dataset name.
+        DataChainError: at materialization, when the function returns something other than a DataChain.
+
+    Example:
+        >>> @dataset_asset(deps=[images_bucket], batch_size=64)
+        ... def pets_images() -> dc.DataChain:
+        ...     "Pet photos with their pixel size (the dataset's description)."
+        ...     return dc.read_storage("images/", type="image").map(info=get_info)
+        >>> defs = dg.Definitions(assets=[pets_images], resources=datachain_resources())
     """
 
     def decorator(fn: ChainFunction) -> AssetsDefinition:
@@ -163,13 +180,39 @@ def dataset_asset(
 
 
 def partition_dataset(dataset: str, partition_key: str) -> str:
-    """The dataset that holds one partition of a partitioned dataset asset."""
+    """The dataset that holds one partition of a partitioned dataset asset.
+
+    Args:
+        dataset: the asset's dataset name.
+        partition_key: the Dagster partition key; characters a dataset name cannot hold become `_`.
+
+    Returns:
+        `dataset.<partition key>`.
+
+    Example:
+        >>> partition_dataset("daily_images", "2025-01-31")
+        'daily_images.2025-01-31'
+    """
     return f"{dataset}.{re.sub(r'[^A-Za-z0-9_.-]', '_', partition_key)}"
 
 
 def build_chain(fn: ChainFunction, dataset: str, settings: dict[str, Any], inputs: Mapping[str, DataChain],
                 context: Any = None) -> DataChain:
-    """Call the user's function and apply the asset's execution settings to the chain it returns."""
+    """Call the user's function and apply the asset's execution settings to the chain it returns.
+
+    Args:
+        fn: the asset function.
+        dataset: the dataset name, for the error message.
+        settings: `batch_size`, `parallel`, `prefetch`; None values leave the chain's own.
+        inputs: upstream chains and resources, by parameter name.
+        context: passed first when the function takes `context`.
+
+    Returns:
+        The chain to save.
+
+    Raises:
+        DataChainError: the function returned something other than a DataChain.
+    """
     chain = fn(context, **inputs) if context is not None else fn(**inputs)
     if not isinstance(chain, DataChain):
         raise DataChainError(f"dataset asset {dataset!r} must return a DataChain, got {type(chain).__name__}")
@@ -177,14 +220,33 @@ def build_chain(fn: ChainFunction, dataset: str, settings: dict[str, Any], input
 
 
 def data_version(record: VersionRecord) -> DataVersion:
-    """The data version of a dataset asset: its version and the hash of the input and code that made it."""
+    """The data version of a dataset asset: its version and the hash of the input and code that made it.
+
+    Args:
+        record: the saved dataset version.
+
+    Returns:
+        `DataVersion("name@1.0.2:<12 hex digits of the chain hash>")`.
+    """
     return DataVersion(f"{record.reference}:{record.chain_hash[:12]}")
 
 
 @contextmanager
 def run_scope(context: Any, resource: DataMemory) -> Iterator[Memory]:
     """While a step runs: the resource's Data Memory and storage options are in effect, saves carry the run id,
-    logs go to Dagster."""
+    logs go to Dagster.
+
+    Args:
+        context: the step's execution context (its run id, log and instance are used).
+        resource: the `DataMemory` resource of the step.
+
+    Yields:
+        The resource's Memory.
+
+    Example:
+        >>> with run_scope(context, context.resources.data_memory) as memory:
+        ...     chain.save("pets_images")
+    """
     with _logs_to(context), resource.scope() as memory, _run(context.run_id):
         yield memory
 

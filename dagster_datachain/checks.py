@@ -37,7 +37,20 @@ def _checks(max_row_drop: float) -> dict[str, _Check]:
 
 
 def dataset_check_specs(key: AssetKey, max_row_drop: float, blocking: bool = False) -> list[AssetCheckSpec]:
-    """The checks every dataset asset carries; `blocking`: a failed ERROR check stops downstream assets."""
+    """The checks every dataset asset carries.
+
+    Args:
+        key: the dataset asset's key.
+        max_row_drop: the largest fraction of rows a version may lose before the row-count check fails.
+        blocking: a failed ERROR check stops the assets downstream in the same run (WARN checks never block).
+
+    Returns:
+        One spec per check, its severity in its description and metadata.
+
+    Example:
+        >>> [spec.name for spec in dataset_check_specs(dg.AssetKey("pets"), 0.5)]
+        ['required_fields_not_null', 'row_count_did_not_drop', 'schema_changed_only_with_minor_bump']
+    """
     return [AssetCheckSpec(name, asset=key, blocking=blocking and check.severity == AssetCheckSeverity.ERROR,
                            description=f"{check.description} (severity {check.severity.value})",
                            metadata={"dagster_datachain/severity": check.severity.value})
@@ -46,7 +59,17 @@ def dataset_check_specs(key: AssetKey, max_row_drop: float, blocking: bool = Fal
 
 def evaluate_checks(memory: Memory, record: catalog.VersionRecord, max_row_drop: float,
                     selected: Collection[str] | None = None) -> list[AssetCheckResult]:
-    """Run the checks (`selected` ones; all by default) against version `record`, computed in DuckDB."""
+    """Run the checks against version `record`, computed in DuckDB (no rows are loaded into Python).
+
+    Args:
+        memory: the Data Memory holding the version and its predecessors.
+        record: the version to check.
+        max_row_drop: as in `dataset_check_specs`.
+        selected: the names of the checks to run; all by default.
+
+    Returns:
+        One result per check, with the severity of its spec and what it found as metadata.
+    """
     checks = _selected(max_row_drop, selected)
     with memory.connect() as con:
         versions = catalog.list_versions(con, record.name)
@@ -68,7 +91,16 @@ def evaluate_checks(memory: Memory, record: catalog.VersionRecord, max_row_drop:
 
 def missing_version_results(dataset: str, max_row_drop: float,
                             selected: Collection[str] | None = None) -> list[AssetCheckResult]:
-    """The checks of a dataset with no version yet: each fails, saying so."""
+    """The checks of a dataset with no version yet: each fails, saying so.
+
+    Args:
+        dataset: the dataset name, for the message.
+        max_row_drop: as in `dataset_check_specs`.
+        selected: the names of the checks; all by default.
+
+    Returns:
+        One failed result per check.
+    """
     return [AssetCheckResult(check_name=name, passed=False, severity=check.severity,
                              description=f"dataset {dataset!r} has no version yet: materialize it first")
             for name, check in _selected(max_row_drop, selected).items()]

@@ -42,7 +42,21 @@ UDF_KINDS = ("map", "gen", "agg")
 
 
 def import_object(reference: str) -> Any:
-    """`package.module:attribute` -> the object, with an error naming the reference when it is not there."""
+    """The object a `module:attribute` reference names, imported.
+
+    Args:
+        reference: `package.module:attribute`, the attribute possibly dotted (`udfs:Model.build`).
+
+    Returns:
+        The object.
+
+    Raises:
+        DataChainError: the reference is malformed or names nothing importable (the message names it).
+
+    Example:
+        >>> import_object("os.path:join")("a", "b")
+        'a/b'
+    """
     module_name, _, attribute = reference.partition(":")
     if not module_name or not attribute:
         raise DataChainError(f"{reference!r} is not a `module:attribute` reference")
@@ -71,6 +85,17 @@ class UDFStep(dg.Model):
         return self
 
     def apply(self, chain: DataChain) -> DataChain:
+        """Add this step to `chain`.
+
+        Args:
+            chain: the chain so far.
+
+        Returns:
+            The chain with the step's `map`, `gen` or `agg` (grouped by `partition_by`) added.
+
+        Raises:
+            DataChainError: a function reference cannot be imported.
+        """
         kind = next(kind for kind in UDF_KINDS if getattr(self, kind))
         functions = {output: import_object(reference) for output, reference in getattr(self, kind).items()}
         if kind == "agg" and self.partition_by:
@@ -83,6 +108,17 @@ class DatasetComponent(dg.Component, dg.Model, dg.Resolvable):
 
     Give either `source` (a storage URI or glob) or `dataset` (an upstream dataset asset), or `chain`, a
     `module:function` returning a DataChain, for anything the steps cannot say.
+
+    Example:
+        A `defs/pets/defs.yaml`::
+
+            type: dagster_datachain.components.DatasetComponent
+            attributes:
+              name: pets_images
+              source: s3://dc-readme/oxford-pets-micro/images/*.jpg
+              file_type: image
+              steps:
+                - map: {info: my_project.udfs:image_info}
     """
 
     name: str = Field(description="Dataset and asset name")
@@ -113,6 +149,17 @@ class DatasetComponent(dg.Component, dg.Model, dg.Resolvable):
         return self
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
+        """The dataset asset, built as `@dataset_asset` builds it.
+
+        Args:
+            context: the component's load context (unused: references are imported by module name).
+
+        Returns:
+            Definitions holding the one asset.
+
+        Raises:
+            DataChainError: `chain` names nothing importable.
+        """
         compute = self._chain_function()
         asset = dataset_asset(
             self.name,
@@ -153,7 +200,16 @@ class DatasetComponent(dg.Component, dg.Model, dg.Resolvable):
 
 
 class BucketComponent(dg.Component, dg.Model, dg.Resolvable):
-    """A storage location as an asset, with a sensor that requests runs of `sensor_targets` when files change."""
+    """A storage location as an asset, with a sensor that requests runs of `sensor_targets` when files change.
+
+    Example:
+        A `defs/images_bucket/defs.yaml`::
+
+            type: dagster_datachain.components.BucketComponent
+            attributes:
+              uri: s3://my-bucket/images/
+              sensor_targets: [pets_images]
+    """
 
     uri: str = Field(description="Storage URI: s3://bucket/prefix/, gs://..., az://..., or a local folder")
     key: str | None = Field(default=None, description="Asset key; bucket/<scheme>/<bucket>/<prefix> by default")
@@ -164,6 +220,14 @@ class BucketComponent(dg.Component, dg.Model, dg.Resolvable):
     anon: bool = False
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
+        """The bucket asset (see `bucket_asset`), and its sensor when there are `sensor_targets`.
+
+        Args:
+            context: the component's load context (unused).
+
+        Returns:
+            Definitions holding the asset and the sensor.
+        """
         bucket = bucket_asset(self.uri, key=dg.AssetKey.from_user_string(self.key) if self.key else None,
                               description=self.description, group_name=self.group_name)
         sensors = []

@@ -14,6 +14,18 @@ def knowledge_base_hook(key: AssetKey, dataset: str, resource_key: str = "data_m
 
     Dagster runs it after the step's materialization is stored, in `materialize()`, in multiprocess runs and
     under `dagster dev` alike.
+
+    Args:
+        key: the dataset asset's key (names the hook).
+        dataset: the dataset whose pages are rewritten.
+        resource_key: the key of the `DataMemory` resource; its `knowledge_base` folder is written (nothing when
+            it is None).
+
+    Returns:
+        The hook, for `@multi_asset(hooks=...)` or a job.
+
+    Example:
+        >>> hook = knowledge_base_hook(dg.AssetKey("pets_images"), "pets_images")
     """
 
     @success_hook(name=f"datachain_kb_{key.to_python_identifier()}", required_resource_keys={resource_key})

@@ -21,11 +21,30 @@ class DatasetIOManager(ConfigurableIOManager):
     """Loads `name` (or a version pinned with `AssetIn(metadata={"version": "1.0.2"})`) as a chain that copies
     no rows; stores a returned DataChain, pandas DataFrame or pyarrow Table as the next version of `name`.
     A partitioned asset stores each partition as dataset `name.<partition key>` (as `@dataset_asset` does) and
-    loads the partitions asked for as one chain."""
+    loads the partitions asked for as one chain. A stored dataset's description is the asset's.
+
+    Example:
+        >>> data_memory = DataMemory()
+        >>> defs = dg.Definitions(assets=[...], resources={
+        ...     "data_memory": data_memory, "dataset_io_manager": DatasetIOManager(data_memory=data_memory)})
+    """
 
     data_memory: DataMemory
 
     def load_input(self, context: InputContext) -> DataChain:
+        """The upstream dataset as a lazy chain.
+
+        Args:
+            context: the input's context; its asset key names the dataset, `metadata={"version": ...}` on the
+                `AssetIn` pins a version, and a partitioned input reads the partitions asked for.
+
+        Returns:
+            A chain over the stored rows (nothing is copied).
+
+        Raises:
+            DatasetNotFoundError: the dataset (or a partition of it) has no version yet.
+            DatasetVersionNotFoundError: the pinned version does not exist.
+        """
         name = dataset_name(context.asset_key)
         memory = self.data_memory.memory()
         if context.has_asset_partitions:  # one dataset per partition: the ones asked for, as one chain
@@ -38,6 +57,15 @@ class DatasetIOManager(ConfigurableIOManager):
         return read_dataset(name, version=None if version in (None, "latest") else str(version), memory=memory)
 
     def handle_output(self, context: OutputContext, obj: Any) -> None:
+        """Save what the asset returned as the next version of its dataset, and report it as output metadata.
+
+        Args:
+            context: the output's context; its asset key names the dataset.
+            obj: a DataChain, pandas DataFrame or pyarrow Table; None stores nothing.
+
+        Raises:
+            DataChainError: `obj` is of another type, or one object was returned for several partitions.
+        """
         if obj is None:
             return
         name = dataset_name(context.asset_key)
@@ -52,7 +80,7 @@ class DatasetIOManager(ConfigurableIOManager):
         memory = self.data_memory.memory()
         previous = latest_version(memory, name)
         with self.data_memory.scope():
-            record = _as_chain(obj, name).save(name).dataset
+            record = _as_chain(obj, name).save(name, description=context.asset_spec.description).dataset
         assert record is not None
         context.add_output_metadata({
             f"{NS}dataset": MetadataValue.text(record.reference),

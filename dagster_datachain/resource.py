@@ -89,13 +89,26 @@ class DataMemory(ConfigurableResource):
         return value
 
     def memory(self) -> Memory:
-        """This resource's own Memory (shared only with resources configured with the same place and timeout)."""
+        """This resource's own Memory.
+
+        Returns:
+            The Memory of `root` (or of the lake `catalog` and `data_path` name) with `lock_timeout`, one per
+            process and configuration: resources configured alike share it (and its warm database), others never do.
+
+        Example:
+            >>> DataMemory(root=".datachain").memory().db_path
+            PosixPath('/project/.datachain/db.duckdb')
+        """
         lake = resolve_lake(self.catalog, self.data_path)
         options = storage_options_for_path(lake.data_path, self.storage_options_by_location()) if lake else {}
         return _memory_for(resolve_root(self.root), lake, self.lock_timeout, options)
 
     def storage_options_by_location(self) -> dict[str, dict[str, Any]]:
-        """`storage_options` merged with `storage_credentials`, per bucket or scheme."""
+        """`storage_options` merged with `storage_credentials`, per bucket or scheme.
+
+        Returns:
+            `{location: options}`, a credential winning over a plain option of the same name.
+        """
         return {location: {**self.storage_options.get(location, {}), **self.storage_credentials.get(location, {})}
                 for location in {**self.storage_options, **self.storage_credentials}}
 
@@ -103,6 +116,9 @@ class DataMemory(ConfigurableResource):
     def scope(self) -> Iterator[Memory]:
         """Inside the block, readers and saves use this resource's Memory and storage options (nothing global is
         changed: two resources in one process never see each other's settings).
+
+        Yields:
+            The resource's Memory.
 
         Example:
             >>> with data_memory.scope():
@@ -116,7 +132,20 @@ class DataMemory(ConfigurableResource):
         plain `@asset` returns: the version, row count, schema, lineage and preview as metadata, and the version as
         the data version. The Knowledge Base page is rewritten.
 
-        Build the chain inside `scope()` so that it reads this resource's Data Memory and storage options.
+        Build the chain inside `scope()` so that it reads this resource's Data Memory and storage options. The
+        dataset's description is the asset's (its docstring, for a plain `@asset`).
+
+        Args:
+            context: the asset's execution context; its asset key names the dataset (`a/b` -> `a__b`).
+            chain: the chain to save.
+            name: the dataset, instead of the one the asset key names.
+
+        Returns:
+            The materialization: the version as data version, and the version, row count, schema, lineage, change
+            counts, preview and Knowledge Base link as metadata.
+
+        Raises:
+            DataChainError: the chain was built for another Data Memory (outside `scope()`).
 
         Example:
             >>> @dg.asset
@@ -134,9 +163,10 @@ class DataMemory(ConfigurableResource):
             raise DataChainError(
                 f"the chain for dataset {target!r} reads Data Memory {chain.memory.location}, but this resource's is "
                 f"{self.memory().location}: build the chain inside `with data_memory.scope():`")
+        description = context.assets_def.specs_by_key[context.asset_key].description
         with run_scope(context, self) as memory:
             previous = latest_version(memory, target)
-            record = chain.save(target).dataset
+            record = chain.save(target, description=description).dataset
             assert record is not None
             metadata = materialization_metadata(chain, record, previous, {}, self.knowledge_base)
         if self.knowledge_base:
@@ -172,6 +202,13 @@ def storage_options_for_path(path: str, by_location: dict[str, dict[str, Any]]) 
 
 def datachain_resources(root: str | None = None, knowledge_base: str | None = "dc-knowledge") -> dict[str, Any]:
     """The resources dataset assets need: `data_memory` and the `dataset_io_manager` that loads upstream chains.
+
+    Args:
+        root: the Data Memory directory; None: `$DATACHAIN_ROOT_DIR`, else `.datachain`.
+        knowledge_base: the Knowledge Base folder rewritten after each materialization; None: none is written.
+
+    Returns:
+        `{"data_memory": DataMemory, "dataset_io_manager": DatasetIOManager}`, sharing one DataMemory.
 
     Example:
         >>> defs = Definitions(assets=[pets_images], resources=datachain_resources())

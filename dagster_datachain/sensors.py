@@ -31,9 +31,24 @@ from .translator import asset_key_for
 
 
 def bucket_key(uri: str) -> AssetKey:
-    """A readable asset key for a storage location: `s3://dc-readme/pets/` -> bucket/s3/dc_readme/pets. A local
-    folder keeps its last two names plus a digest of its whole path (`bucket/file/pets/images_1f3a9c`), so folders
-    that end the same way get different keys."""
+    """A readable asset key for a storage location (the Knowledge Base names the bucket's page the same way).
+
+    A local folder keeps its last two names plus a digest of its whole path (`bucket/file/pets/images_1f3a9c`), so
+    folders that end the same way get different keys and the checkout's path never shows.
+
+    Args:
+        uri: a storage URI or local folder.
+
+    Returns:
+        `bucket/<scheme>/<bucket>/<prefix parts>`.
+
+    Raises:
+        StorageError: an unsupported scheme or credentials in the URI.
+
+    Example:
+        >>> bucket_key("s3://dc-readme/pets/").path
+        ['bucket', 's3', 'dc_readme', 'pets']
+    """
     return AssetKey(["bucket", *location_key(uri)])
 
 
@@ -41,8 +56,27 @@ def bucket_asset(uri: str, *, key: AssetKey | str | None = None, description: st
                  group_name: str = "buckets", anon: bool = False, storage_options: dict[str, Any] | None = None,
                  resource_key: str = "data_memory") -> SourceAsset:
     """An observable source asset standing for a storage location, to put upstream of the datasets that read it.
+
     Observing it ("Observe" in the UI, or `bucket_sensor` on every tick) lists the location and records the listing
-    fingerprint as its data version, so the datasets that read an older listing show as stale."""
+    fingerprint as its data version, so the datasets that read an older listing show as stale.
+
+    Args:
+        uri: the storage URI or local folder.
+        key: the asset key; `bucket_key(uri)` by default.
+        description: the asset's description; "Files under <uri>" by default.
+        group_name: the asset group.
+        anon: list without credentials (public buckets).
+        storage_options: fsspec options for listing, e.g. `{"endpoint_url": ...}`.
+        resource_key: the key of the `DataMemory` resource the listing is kept in.
+
+    Returns:
+        The observable source asset.
+
+    Example:
+        >>> images_bucket = bucket_asset("s3://dc-readme/oxford-pets-micro/images/", anon=True)
+        >>> @dataset_asset(deps=[images_bucket])
+        ... def pets_images() -> dc.DataChain: ...
+    """
     scheme = parse_uri(uri).protocol
 
     @observable_source_asset(
@@ -62,7 +96,20 @@ def bucket_asset(uri: str, *, key: AssetKey | str | None = None, description: st
 
 def observe_listing(resource: Any, uri: str, anon: bool = False,
                     storage_options: dict[str, Any] | None = None) -> tuple[str, int]:
-    """List `uri` again (kept per file in Data Memory): its fingerprint and number of files."""
+    """List `uri` again (kept per file in Data Memory).
+
+    Args:
+        resource: the `DataMemory` resource whose Data Memory and storage options are used.
+        uri: the storage URI or local folder.
+        anon: list without credentials.
+        storage_options: fsspec options for listing.
+
+    Returns:
+        The listing's fingerprint (32 hex digits) and its number of files.
+
+    Raises:
+        StorageError: the location cannot be listed.
+    """
     with resource.scope():
         files = read_storage(uri, update=True, anon=anon, **(storage_options or {}))
         return files.fingerprint()[:32], files.count()
@@ -88,7 +135,26 @@ def bucket_sensor(
     files are new, changed or deleted; the cursor holds only a fingerprint and a count of changes seen (the run
     key, unique per change), so it survives daemon restarts.
     With `bucket`, each change is recorded as an observation of the bucket asset with the listing as its data
-    version, so the UI marks the datasets that read it stale."""
+    version, so the UI marks the datasets that read it stale.
+
+    Args:
+        uri: the storage URI or local folder to watch.
+        target: the assets to run when files change (assets, specs, keys, or asset key strings / dataset names).
+        name: the sensor's name; `<bucket key>_sensor` by default.
+        bucket: the bucket asset to record observations of.
+        minimum_interval_seconds: time between ticks.
+        default_status: whether the sensor starts running.
+        anon: list without credentials.
+        storage_options: fsspec options for listing.
+        resource_key: the key of the `DataMemory` resource.
+
+    Returns:
+        The sensor.
+
+    Example:
+        >>> images_bucket = bucket_asset("s3://bucket/images/")
+        >>> images_sensor = bucket_sensor("s3://bucket/images/", [pets_images], bucket=images_bucket)
+    """
     key = bucket.key if bucket is not None else bucket_key(uri)
     targets = [key for t in ([target] if isinstance(target, AssetsDefinition) else target) for key in _target_keys(t)]
 

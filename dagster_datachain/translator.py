@@ -19,6 +19,15 @@ KEY_SEPARATOR = "__"
 def dataset_name(key: AssetKey | Sequence[str] | str) -> str:
     """The dataset an asset key stands for.
 
+    Args:
+        key: an asset key, its parts, or an asset key string.
+
+    Returns:
+        The key's parts joined by `__`.
+
+    Raises:
+        InvalidDatasetNameError: the joined name cannot be a dataset name.
+
     Example:
         >>> dataset_name(AssetKey(["team", "pets_images"]))
         'team__pets_images'
@@ -27,12 +36,37 @@ def dataset_name(key: AssetKey | Sequence[str] | str) -> str:
 
 
 def dataset_key(name: str) -> AssetKey:
-    """The asset key of a dataset (the inverse of `dataset_name`): `team__pets_images` -> `team/pets_images`."""
+    """The asset key of a dataset (the inverse of `dataset_name`).
+
+    Args:
+        name: a dataset name.
+
+    Returns:
+        The key whose parts are the name split at `__`.
+
+    Raises:
+        InvalidDatasetNameError: `name` is not a valid dataset name.
+
+    Example:
+        >>> dataset_key("team__pets_images").path
+        ['team', 'pets_images']
+    """
     return AssetKey(validate_name(name).split(KEY_SEPARATOR))
 
 
 def asset_key_for(target: str) -> AssetKey:
-    """A target given as text: an asset key string (`team/pets_images`) or a dataset name (`team__pets_images`)."""
+    """The asset key of a target given as text.
+
+    Args:
+        target: an asset key string (`team/pets_images`) or a dataset name (`team__pets_images`).
+
+    Returns:
+        The same key for both spellings.
+
+    Example:
+        >>> asset_key_for("team/pets_images") == asset_key_for("team__pets_images")
+        True
+    """
     return AssetKey.from_user_string(target) if "/" in target else dataset_key(target)
 
 
@@ -48,6 +82,12 @@ class DatasetTranslatorData:
 class DatasetTranslator:
     """Decides the AssetSpec (key, group, kinds, owners, tags, automation condition) of each dataset asset; the
     dataset saved is the one its key names. Configure it, or subclass it and override `get_asset_spec`.
+
+    Args:
+        key_prefix: parts put before every dataset asset's key (also the upstream keys its parameters name).
+        group_name: the asset group.
+        kinds: the kinds shown in the UI.
+        owners, tags, automation_condition: given to every spec.
 
     Example:
         >>> class TeamTranslator(DatasetTranslator):
@@ -75,11 +115,29 @@ class DatasetTranslator:
         self.automation_condition = automation_condition
 
     def get_asset_key(self, name: str) -> AssetKey:
-        """The key of the dataset declared as `name` (also used for the upstream datasets its parameters name)."""
+        """The key of the dataset declared as `name` (also used for the upstream datasets its parameters name).
+
+        Args:
+            name: the name the asset was declared with (or an upstream parameter's name).
+
+        Returns:
+            `key_prefix` + the name's parts.
+
+        Example:
+            >>> DatasetTranslator(key_prefix="vision").get_asset_key("pets").path
+            ['vision', 'pets']
+        """
         return AssetKey([*self.key_prefix, *dataset_key(name).path])
 
     def get_asset_spec(self, data: DatasetTranslatorData) -> AssetSpec:
-        """The asset spec of one dataset asset."""
+        """The asset spec of one dataset asset.
+
+        Args:
+            data: what is known of the asset: its declared name, description and dependencies.
+
+        Returns:
+            The spec `@dataset_asset` builds the asset from; its key names the dataset.
+        """
         return AssetSpec(
             key=self.get_asset_key(data.name),
             deps=list(data.deps),

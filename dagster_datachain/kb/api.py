@@ -26,12 +26,26 @@ class Entry:
 
 @dataclass(frozen=True)
 class Section:
+    """A titled group of cheat sheet lines."""
+
     title: str
     entries: list[Entry]
 
 
 def cheat_sheet() -> list[Section]:
-    """Every public name of the package, and the methods of the objects a chain script touches."""
+    """Every public name of the package, and the methods of the objects a chain script touches.
+
+    Read from the package itself (`__all__`, signatures, first docstring paragraphs), so the skill's cheat sheet
+    cannot drift from the code; a name whose optional part cannot load here is left out with a warning.
+
+    Returns:
+        Sections (functions, DataChain methods, expressions, `dc.func`, File methods, classes, errors), empty
+        ones left out.
+
+    Example:
+        >>> [section.title for section in cheat_sheet()][:2]
+        ['Functions', 'DataChain methods (each returns a new chain unless it executes)']
+    """
     package = importlib.import_module(PACKAGE)
     public = dict(_public(package))
     functions = [_entry(f"dc.{n}", o) for n, o in public.items() if callable(o) and not isinstance(o, type)]

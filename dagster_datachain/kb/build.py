@@ -45,7 +45,19 @@ def build_knowledge_base(
 
     Two builds from the same Data Memory write the same bytes; pages of deleted datasets are removed. With
     `datasets=` (after saving those datasets), only the pages that mention them are rendered: their own, their
-    lineage neighbours', their buckets' and the index; unless a page is new or gone, which rewrites all.
+    lineage neighbours', their buckets' and the index; unless a page is new or gone, which rewrites all. A page is
+    written only when its text changed, so re-listing a bucket whose files are the same writes nothing.
+
+    Args:
+        path: the Knowledge Base folder (an Obsidian vault); other files in it are left alone.
+        memory: the Data Memory, or its root; the default one (`$DATACHAIN_ROOT_DIR`, else `.datachain`) if None.
+        datasets: rewrite only the pages that mention these datasets.
+
+    Returns:
+        What the build did: pages written, unchanged and removed.
+
+    Raises:
+        DataChainError: a page would land outside `path`, or the templates are missing from the installation.
 
     Example:
         >>> import dagster_datachain as dc

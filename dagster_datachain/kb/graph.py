@@ -54,9 +54,10 @@ class Bucket:
         return scrub_uri(self.source)
 
     @property
-    def listed_at(self) -> datetime | None:
-        """When the source was last listed."""
-        return max((listing.listed_at for listing in self.listings), default=None)
+    def changed_at(self) -> datetime | None:
+        """When a listing of the source last found different files (not when it was last listed: listing again
+        with nothing changed leaves the pages as they are)."""
+        return max((listing.changed_at or listing.listed_at for listing in self.listings), default=None)
 
 
 @dataclass

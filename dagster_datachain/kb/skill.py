@@ -70,7 +70,23 @@ def skill_text(target: Target) -> str:
 
 
 def install_skill(target: Target, *, local: bool = False, project: str | os.PathLike[str] | None = None) -> Path:
-    """Write (or refresh) the skill for `target`; for Codex only its own section of AGENTS.md is replaced."""
+    """Write (or refresh) the skill for `target`; for Codex only its own section of AGENTS.md is replaced.
+
+    Args:
+        target: `claude`, `cursor` or `codex`.
+        local: in the project instead of the home folder.
+        project: the project folder; the working directory by default.
+
+    Returns:
+        The file written.
+
+    Raises:
+        DataChainError: an unknown target, or Cursor without `local` (it reads rules only from a project).
+
+    Example:
+        >>> install_skill("claude", local=True)  # in /project
+        PosixPath('/project/.claude/skills/datachain/SKILL.md')
+    """
     where = location(target, local=local, project=project)
     text = skill_text(target)
     if target == "codex":
@@ -82,7 +98,16 @@ def install_skill(target: Target, *, local: bool = False, project: str | os.Path
 
 def uninstall_skill(target: Target, *, local: bool = False,
                     project: str | os.PathLike[str] | None = None) -> Path | None:
-    """Remove the skill of `target` (for Codex, only its section); returns the path, or None if none was there."""
+    """Remove the skill of `target` (for Codex, only its section of AGENTS.md).
+
+    Args:
+        target: `claude`, `cursor` or `codex`.
+        local: in the project instead of the home folder.
+        project: the project folder; the working directory by default.
+
+    Returns:
+        The file the skill was removed from, or None when none was installed there.
+    """
     where = location(target, local=local, project=project)
     if not where.installed:
         return None
@@ -96,7 +121,18 @@ def uninstall_skill(target: Target, *, local: bool = False,
 
 
 def list_skills(project: str | os.PathLike[str] | None = None) -> list[SkillLocation]:
-    """Every place a skill can live, installed or not."""
+    """Every place a skill can live, installed or not.
+
+    Args:
+        project: the project folder; the working directory by default.
+
+    Returns:
+        One location per target and scope (project, user), each saying whether a skill is there.
+
+    Example:
+        >>> [(s.target, s.scope) for s in list_skills() if s.installed]
+        [('claude', 'project')]
+    """
     places = []
     for target in TARGETS:
         for local in (True, False):

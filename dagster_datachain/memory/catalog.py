@@ -76,6 +76,9 @@ class ListingRecord(BaseModel):
     fingerprint: str
     file_count: int
     total_size: int
+    changed_at: datetime | None = None
+    """When the listed content (its fingerprint) last changed; `save_listing` sets it, keeping it across listings
+    that found the same files."""
 
     @property
     def uri(self) -> str:
@@ -344,20 +347,23 @@ def all_attrs(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], list[str]
 # --------------------------------------------------------------------------- listings
 
 
+_LISTING_COLUMNS = ("source", "prefix", "table_name", "listed_at", "fingerprint", "file_count", "total_size",
+                    "changed_at")
+
+
 def get_listing(con: duckdb.DuckDBPyConnection, source: str, prefix: str) -> ListingRecord | None:
     """The latest listing of `prefix` in `source` (a lake keeps earlier entries: its catalog is append-only)."""
     rows = (
         con.table("dc_listings")
         .filter((col("source") == lit(source)) & (col("prefix") == lit(prefix)))
-        .select("source", "prefix", "table_name", "listed_at", "fingerprint", "file_count", "total_size")
+        .select(*_LISTING_COLUMNS)
         .sort(col("listed_at").desc())
         .limit(1)
         .fetchall()
     )
     if not rows:
         return None
-    keys = ("source", "prefix", "table_name", "listed_at", "fingerprint", "file_count", "total_size")
-    return ListingRecord(**dict(zip(keys, rows[0], strict=True)))
+    return ListingRecord(**dict(zip(_LISTING_COLUMNS, rows[0], strict=True)))
 
 
 def list_listings(con: duckdb.DuckDBPyConnection) -> list[ListingRecord]:
@@ -367,9 +373,12 @@ def list_listings(con: duckdb.DuckDBPyConnection) -> list[ListingRecord]:
 
 def save_listing(con: duckdb.DuckDBPyConnection, record: ListingRecord, rows: Path | None) -> ListingRecord:
     """Store a listing: replace its rows from the Parquet file `rows` when given, else only refresh its time
-    (inside a transaction)."""
+    (inside a transaction). Its `changed_at` stays that of the stored listing when the fingerprint is the same."""
     digest = hashlib.sha256(f"{record.source}\0{record.prefix}".encode()).hexdigest()[:16]
-    record = record.model_copy(update={"table_name": f"lst_{digest}"})
+    stored = get_listing(con, record.source, record.prefix)
+    same = stored is not None and stored.fingerprint == record.fingerprint
+    changed_at = (stored.changed_at if stored is not None and same else None) or record.listed_at
+    record = record.model_copy(update={"table_name": f"lst_{digest}", "changed_at": changed_at})
     if rows is not None:
         drop_table(con, record.table_name)
         rel = con.read_parquet(str(rows))
@@ -378,10 +387,9 @@ def save_listing(con: duckdb.DuckDBPyConnection, record: ListingRecord, rows: Pa
     if not is_lake(con):  # a lake's readers take the latest entry: a DELETE would conflict with other listings
         con.execute("DELETE FROM dc_listings WHERE source = ? AND prefix = ?", [record.source, record.prefix])
     con.execute(
-        "INSERT INTO dc_listings VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [record.source, record.prefix, record.table_name, record.listed_at, record.fingerprint,
-         record.file_count, record.total_size],
-    )  # fmt: skip
+        f"INSERT INTO dc_listings ({', '.join(_LISTING_COLUMNS)}) VALUES ({', '.join('?' * len(_LISTING_COLUMNS))})",
+        [getattr(record, column) for column in _LISTING_COLUMNS],
+    )
     return record
 
 

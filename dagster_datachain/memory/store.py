@@ -58,10 +58,20 @@ _CATALOG_DDL = [
         description VARCHAR, table_name VARCHAR, stats_json VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS dc_listings (
         source VARCHAR NOT NULL, prefix VARCHAR NOT NULL, table_name VARCHAR,
-        listed_at TIMESTAMPTZ, fingerprint VARCHAR, file_count BIGINT, total_size BIGINT)""",
+        listed_at TIMESTAMPTZ, fingerprint VARCHAR, file_count BIGINT, total_size BIGINT, changed_at TIMESTAMPTZ)""",
     "CREATE TABLE IF NOT EXISTS dc_attrs (name VARCHAR NOT NULL, version VARCHAR NOT NULL, attrs_json VARCHAR)",
     VECTOR_INDEX_DDL,
 ]
+
+
+def _migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring a Data Memory file written by an earlier release up to the catalog above."""
+    listing_columns = {row[0] for row in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND table_name = 'dc_listings'").fetchall()}
+    if "changed_at" not in listing_columns:  # when a listing's content last changed: its last listing is all we know
+        con.execute("ALTER TABLE dc_listings ADD COLUMN IF NOT EXISTS changed_at TIMESTAMPTZ")
+        con.execute("UPDATE dc_listings SET changed_at = listed_at WHERE changed_at IS NULL")
 
 
 class Memory:
@@ -299,6 +309,7 @@ class Memory:
         if not self._ready:
             for statement in _CATALOG_DDL:
                 con.execute(statement)
+            _migrate(con)
             self._ready = True
         return con
 

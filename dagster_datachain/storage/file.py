@@ -55,7 +55,18 @@ class File(BaseModel):
     # ----------------------------------------------------------------- locating
 
     def get_uri(self) -> str:
-        """The full URI, e.g. `s3://bucket/images/cat.jpg`."""
+        """The full URI.
+
+    Returns:
+        `source/path`, e.g. `s3://bucket/images/cat.jpg`.
+
+    Raises:
+        StorageError: the stored path would leave its source (absolute, `..`).
+
+    Example:
+        >>> File(source="s3://bucket", path="images/cat.jpg").get_uri()
+        's3://bucket/images/cat.jpg'
+    """
         return f"{self.source.rstrip('/')}/{self._safe_path()}"
 
     @property
@@ -64,7 +75,11 @@ class File(BaseModel):
         return posixpath.basename(self.path)
 
     def get_fs_path(self) -> str:
-        """The path fsspec uses for this file."""
+        """The path fsspec uses for this file (`bucket/images/cat.jpg`, or an absolute local path).
+
+    Raises:
+        StorageError: the stored path would leave its source.
+    """
         return parse_source(self.source).fs_path(self._safe_path())
 
     @property
@@ -134,7 +149,15 @@ class File(BaseModel):
     # ----------------------------------------------------------------- reading
 
     def read_bytes(self) -> bytes:
-        """The file's whole content as bytes."""
+        """The file's whole content as bytes (prefetched or cached content when there is some).
+
+        Raises:
+            StorageError: the read failed, naming the URI and what went wrong (not found, access denied, ...).
+
+        Example:
+            >>> def size_kb(file: File) -> float:
+            ...     return len(file.read_bytes()) / 1024
+        """
         if self._prefetched is not None:
             return self._prefetched
         if self._prefetch_failure is not None:  # the store already failed this read: not another wait for it
@@ -148,16 +171,43 @@ class File(BaseModel):
             raise file_error("read", self.source, self.path, exc) from exc
 
     def read(self) -> Any:
-        """The content: bytes for File, a PIL image for ImageFile, text for TextFile."""
+        """The content: bytes for File, a PIL image for ImageFile, text for TextFile.
+
+        Raises:
+            StorageError: the read failed (or, for an ImageFile, the bytes are no image).
+        """
         return self.read_bytes()
 
     def read_text(self, encoding: str = "utf-8") -> str:
-        """The content decoded as text."""
+        """The content decoded as text.
+
+        Args:
+            encoding: the text encoding.
+
+        Raises:
+            StorageError: the read failed.
+            UnicodeDecodeError: the bytes are not text in `encoding`.
+        """
         return self.read_bytes().decode(encoding)
 
     @contextmanager
     def open(self, mode: Literal["rb", "r"] = "rb") -> Iterator[IO[Any]]:
-        """Open the file for reading, as a binary (default) or text stream."""
+        """Open the file for reading, as a binary (default) or text stream.
+
+        Args:
+            mode: `rb` or `r`.
+
+        Yields:
+            The open stream, closed when the block ends. The listed version is read when the filesystem lists
+            versions (`version_aware=True`), else the latest.
+
+        Raises:
+            StorageError: the file cannot be opened.
+
+        Example:
+            >>> with file.open() as stream:
+            ...     header = stream.read(16)
+        """
         if self._prefetched is not None:
             data = io.BytesIO(self._prefetched)
             yield io.TextIOWrapper(data) if mode == "r" else data
@@ -193,7 +243,14 @@ class File(BaseModel):
             yield handle
 
     def get_local_path(self) -> str:
-        """A local filesystem path with this file's content (downloaded to the cache for remote files)."""
+        """A local filesystem path with this file's content (downloaded to the cache for remote files).
+
+        Returns:
+            The local path, for libraries that want a file name.
+
+        Raises:
+            StorageError: the download failed.
+        """
         if self._on_disk:
             return self.get_fs_path()
         from .cache import cached_copy
@@ -204,15 +261,25 @@ class File(BaseModel):
             raise file_error("download", self.source, self.path, exc) from exc
 
     def save(self, destination: str | Path) -> None:
-        """Write the file's content to a local path."""
+        """Write the file's content to a local path.
+
+        Args:
+            destination: the local file to write (replaced if it exists).
+
+        Raises:
+            StorageError: the read failed.
+        """
         with self.open() as src, open(destination, "wb") as dst:
             shutil.copyfileobj(src, dst)
 
     # ----------------------------------------------------------------- prefetch support
 
     def prefetch(self) -> None:
-        """Read the content now and keep it in memory for the next read (used by `settings(prefetch=...)`); a
-        StorageError is kept too, and the next read raises it."""
+        """Read the content now and keep it in memory for the next read (used by `settings(prefetch=...)`).
+
+        Raises:
+            StorageError: the read failed; it is kept too, and the next read raises it again without waiting.
+        """
         try:
             self._prefetched = self.read_bytes()
         except StorageError as exc:
@@ -225,7 +292,11 @@ class File(BaseModel):
         self._prefetch_failure = None
 
     def use_cache(self, enabled: bool = True) -> None:
-        """Read through the local content-addressed cache (`settings(cache=True)`)."""
+        """Read through the local content-addressed cache (`settings(cache=True)`).
+
+        Args:
+            enabled: whether remote reads go through the cache.
+        """
         self._use_cache = enabled
 
 

@@ -75,6 +75,15 @@ def parse_uri(uri: str | os.PathLike[str]) -> StorageURI:
 
     `gcs://` is stored as `gs://`, and `abfs://`/`abfss://` as `az://`, so each bucket has one source.
 
+    Args:
+        uri: a storage URI (`s3://`, `gs://`, `az://`, `file://`, `memory://`) or a local path, with an optional glob.
+
+    Returns:
+        The parsed URI; a local path is resolved to an absolute `file://` source.
+
+    Raises:
+        StorageError: an unsupported scheme, no bucket, or credentials in the URI.
+
     Example:
         >>> parse_uri("s3://bucket/images/**/*.jpg")
         StorageURI(protocol='s3', source='s3://bucket', prefix='images/', glob='images/**/*.jpg')
@@ -106,7 +115,21 @@ def parse_source(source: str) -> StorageURI:
 def location_key(uri: str | os.PathLike[str]) -> list[str]:
     """Readable, unique key parts of a storage location, shared by Dagster asset keys and Knowledge Base pages:
     `s3://dc-readme/pets/` -> [s3, dc_readme, pets]; a local folder keeps its last two names plus a digest of its
-    whole path ([file, pets, images_1f3a9c]), so the checkout's path never shows and folders that end alike differ."""
+    whole path ([file, pets, images_1f3a9c]), so the checkout's path never shows and folders that end alike differ.
+
+    Args:
+        uri: a storage URI or local path.
+
+    Returns:
+        The key parts, each made of letters, digits and `_`.
+
+    Raises:
+        StorageError: as `parse_uri`.
+
+    Example:
+        >>> location_key("s3://dc-readme/pets/")
+        ['s3', 'dc_readme', 'pets']
+    """
     parsed = parse_uri(uri)
     scheme, location = parsed.source.split("://", 1)
     names = [p for p in (location + "/" + parsed.prefix).split("/") if p]
@@ -136,6 +159,12 @@ def _split_glob(key: str) -> tuple[str, str]:
 
 def glob_to_regex(pattern: str) -> str:
     """Translate a path glob (`*`, `**`, `?`, `[...]`, `{a,b}`) to an anchored regular expression.
+
+    Args:
+        pattern: the glob, relative to the source; `*` and `?` never cross a `/`, `**/` matches any folders.
+
+    Returns:
+        A regular expression for `re.fullmatch` (or DuckDB's `regexp_full_match`).
 
     Example:
         >>> bool(re.fullmatch(glob_to_regex("img/**/*.{jpg,png}"), "img/a/b.png"))
@@ -189,6 +218,15 @@ def client_options(
 
     `anon=True` becomes what each filesystem expects (`anon=True` for s3fs and adlfs, `token="anon"` for gcsfs).
 
+    Args:
+        protocol: `s3`, `gs`, `az`, `file` or `memory`.
+        anon: access without credentials.
+        client_config: options as a dict (DataChain's `client_config=`).
+        **options: options as keywords; they win over `client_config`.
+
+    Returns:
+        The merged options.
+
     Example:
         >>> client_options("gs", anon=True, endpoint_url="http://127.0.0.1:4443")
         {'endpoint_url': 'http://127.0.0.1:4443', 'token': 'anon'}
@@ -203,7 +241,11 @@ def register_storage_options(source: str, options: dict[str, Any]) -> None:
     """Remember (in this process only) how to reach `source`, so `File.read()` finds the same credentials.
 
     `source` is a bucket (`s3://bucket`) or a whole scheme (`s3://`); bucket options override scheme ones.
-    Forked UDF workers inherit them.
+    Forked UDF workers inherit them. Secret values among them are masked in every message from then on.
+
+    Args:
+        source: the bucket or scheme the options apply to.
+        options: fsspec options, e.g. `endpoint_url`, `key`, `secret`, `timeout`.
 
     Example:
         >>> register_storage_options("s3://", {"endpoint_url": "http://127.0.0.1:9000"})
@@ -219,6 +261,12 @@ def using_storage_options(options: dict[str, dict[str, Any]]) -> Iterator[None]:
     """Inside the block (this context, and the processes it forks), `options` (per bucket or scheme) override the
     registered ones, without changing them for other callers (an orchestrator resource's own configuration).
 
+    Args:
+        options: `{bucket or scheme: fsspec options}`.
+
+    Yields:
+        Nothing; the options apply until the block ends.
+
     Example:
         >>> with using_storage_options({"s3://": {"endpoint_url": "http://127.0.0.1:9000"}}):
         ...     storage_options_for("s3://bucket")["endpoint_url"]
@@ -232,7 +280,14 @@ def using_storage_options(options: dict[str, dict[str, Any]]) -> Iterator[None]:
 
 
 def storage_options_for(source: str) -> dict[str, Any]:
-    """The options for a source: its scheme's, updated with the bucket's own; scoped ones over registered ones."""
+    """The options for a source: its scheme's, updated with the bucket's own; scoped ones over registered ones.
+
+    Args:
+        source: a bucket such as `s3://bucket`.
+
+    Returns:
+        The options `filesystem_for` connects with.
+    """
     key = _options_key(source)
     scheme = key.split("://", 1)[0] + "://"
     scoped = _scoped_options.get()
@@ -250,6 +305,19 @@ def filesystem_for(source: str) -> fsspec.AbstractFileSystem:
     """The fsspec filesystem for a source (`s3://bucket`, `file:///dir`), with its registered options.
 
     fsspec keeps one instance per protocol and options, and drops its instances in a forked process.
+
+    Args:
+        source: a listed source (`s3://bucket`, `file:///dir`).
+
+    Returns:
+        The filesystem, with `timeout=` turned into the client's own timeouts and retries bounded.
+
+    Raises:
+        StorageError: the client package is missing (naming the extra that installs it), or the options are
+            refused by the client.
+
+    Example:
+        >>> filesystem_for("s3://bucket").ls("bucket/images/")
     """
     protocol = parse_source(source).protocol
     options = storage_options_for(source)
@@ -269,7 +337,14 @@ def filesystem_for(source: str) -> fsspec.AbstractFileSystem:
 
 
 def storage_timeout(source: str) -> float:
-    """The `timeout=` storage option of a source (seconds), else DEFAULT_TIMEOUT."""
+    """The `timeout=` storage option of a source (seconds), else DEFAULT_TIMEOUT.
+
+    Args:
+        source: a bucket such as `s3://bucket`.
+
+    Returns:
+        Seconds a request may go unanswered.
+    """
     return float(storage_options_for(source).get("timeout", DEFAULT_TIMEOUT))
 
 
@@ -279,6 +354,13 @@ def client_kwargs(protocol: str, options: dict[str, Any]) -> dict[str, Any]:
 
     Timeouts and retries the options set themselves (`config_kwargs`, `requests_timeout`, `read_timeout`, ...)
     are kept.
+
+    Args:
+        protocol: `s3`, `gs`, `az`, or another fsspec protocol (left as it is but for `timeout`).
+        options: the storage options.
+
+    Returns:
+        The keyword arguments for `fsspec.filesystem`.
 
     Example:
         >>> client_kwargs("gs", {"timeout": 5, "token": "anon"})
@@ -324,6 +406,14 @@ _STATUS_KINDS = {"404": "not found", "401": _FAILURE_KINDS[1][1], "403": _FAILUR
 
 def storage_error(action: str, uri: str, exc: BaseException) -> StorageError:
     """A `StorageError` for a failed storage call: what was done, on which URI, what went wrong, no secrets.
+
+    Args:
+        action: what was done, as a verb (`list`, `read`, `copy to`).
+        uri: the URI it was done on.
+        exc: what the client raised; recognized by class name and HTTP status (not found, access denied, no answer).
+
+    Returns:
+        The error to raise (`exc` itself when it already is a StorageError).
 
     Example:
         >>> str(storage_error("list", "s3://nope/", FileNotFoundError("NoSuchBucket")))

@@ -44,6 +44,10 @@ class PrefixListing:
     `file_count`, `total_size` and `fingerprint` are complete once the iteration has finished; the fingerprint
     does not depend on the order the store lists objects in. Failures raise `StorageError` naming the URI.
 
+    Args:
+        uri: the parsed URI whose prefix is listed (recursively).
+        page_size: entries asked of the store per page; LISTING_PAGE_SIZE by default.
+
     Example:
         >>> listing = PrefixListing(parse_uri("s3://bucket/images/"))
         >>> paths = [path for page in listing for path in page["path"]]
@@ -100,7 +104,19 @@ class PrefixListing:
 
 
 def list_prefix(uri: StorageURI, page_size: int | None = None) -> PrefixListing:
-    """List every object under `uri.prefix` (recursively), as pages of File rows relative to `uri.source`."""
+    """List every object under `uri.prefix` (recursively), as pages of File rows relative to `uri.source`.
+
+    Args:
+        uri: the parsed URI.
+        page_size: entries per page; LISTING_PAGE_SIZE by default.
+
+    Returns:
+        The listing, which lists when iterated (not before).
+
+    Example:
+        >>> listing = list_prefix(parse_uri("gs://bucket/images/"))
+        >>> files = sum(len(page["path"]) for page in listing)
+    """
     return PrefixListing(uri, page_size)
 
 

@@ -15,7 +15,17 @@ from ..errors import StorageError
 def check_relative(path: str, root: str, uri: str | None = None, role: str = "source") -> str:
     """`path` itself, if it is a relative path that cannot climb out of `root`; else a StorageError naming it.
 
-    `role` says what `root` is in the message ("source", "destination"); `uri` is the object the path belongs to.
+    Args:
+        path: the relative path (an object key, a stored `File.path`).
+        root: the source or destination it is relative to, for the message.
+        uri: the object the path belongs to, for the message.
+        role: what `root` is in the message ("source", "destination").
+
+    Returns:
+        `path`, unchanged.
+
+    Raises:
+        StorageError: `path` is absolute, holds a backslash or a `..` part.
 
     Example:
         >>> check_relative("images/cat.jpg", "s3://bucket")
@@ -31,6 +41,18 @@ def join_inside(root: str, path: str, *, local: bool, uri: str | None = None) ->
 
     A local target is compared with the root after both are resolved (symlinks, `..`), so a symlinked folder
     inside the root cannot lead out of it either.
+
+    Args:
+        root: the destination folder (a local path, or a bucket path such as `bucket/out`).
+        path: the relative path to put under it.
+        local: whether `root` is on the local filesystem (then symlinks are resolved).
+        uri: the object the path comes from, for the message.
+
+    Returns:
+        The joined path (resolved, for a local root).
+
+    Raises:
+        StorageError: the joined path would lie outside `root` (or be `root` itself).
 
     Example:
         >>> join_inside("bucket/out", "a/b.txt", local=False)

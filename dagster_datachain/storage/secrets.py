@@ -32,14 +32,31 @@ _known: set[str] = set()
 
 def remember_secrets(options: dict[str, Any]) -> None:
     """Note the secret values among storage options (keys, tokens, connection strings and their parts), so that
-    `mask_secrets` hides them from then on in this process."""
+    `mask_secrets` hides them from then on in this process.
+
+    Args:
+        options: storage options, possibly nested; values of options named like secrets (key, secret, token,
+            password, ...) of 8 characters or more are remembered.
+
+    Example:
+        >>> remember_secrets({"key": "AKIAEXAMPLE", "secret": "wJalrXUtnFEMI"})
+        >>> mask_secrets("signed with wJalrXUtnFEMI")
+        'signed with ***'
+    """
     found = set(_secret_values(options))
     with _lock:
         _known.update(found)
 
 
 def mask_secrets(text: str) -> str:
-    """`text` with URI credentials, secret query parameters and every remembered secret option value masked."""
+    """`text` with URI credentials, secret query parameters and every remembered secret option value masked.
+
+    Args:
+        text: any message.
+
+    Returns:
+        The message with each secret replaced by `***`.
+    """
     with _lock:
         known = sorted(_known, key=len, reverse=True)  # a longer secret before any secret it contains
     for secret in known:
@@ -48,7 +65,11 @@ def mask_secrets(text: str) -> str:
 
 
 class MaskSecrets(logging.Filter):
-    """A logging filter that masks secrets in every record's message (for loggers and handlers)."""
+    """A logging filter that masks secrets in every record's message (for loggers and handlers).
+
+    Example:
+        >>> logging.getLogger("s3fs").addFilter(MaskSecrets())
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg, record.args = mask_secrets(record.getMessage()), None
@@ -56,7 +77,12 @@ class MaskSecrets(logging.Filter):
 
 
 def has_credentials(uri: str) -> bool:
-    """Whether `uri` carries `user:password@` credentials."""
+    """Whether `uri` carries `user:password@` credentials.
+
+    Example:
+        >>> has_credentials("s3://KEY:SECRET@bucket/"), has_credentials("az://container@account/")
+        (True, False)
+    """
     return _USERINFO.search(uri) is not None
 
 

@@ -156,7 +156,8 @@ def test_no_secret_reaches_any_page(pets):
     uri = "s3://AKIAUSER:PASSWORD9@private-bucket/data/?X-Amz-Signature=SIGNATURE7&token=TOKEN5"
     with pets.memory.connect() as con:
         listing = con.execute("SELECT table_name FROM dc_listings").fetchall()[0][0]
-        con.execute("INSERT INTO dc_listings VALUES (?, 'data/', ?, now(), 'f', 12, 100)",
+        con.execute("INSERT INTO dc_listings (source, prefix, table_name, listed_at, fingerprint, file_count, "
+                    "total_size) VALUES (?, 'data/', ?, now(), 'f', 12, 100)",
                     ["s3://AKIAUSER:PASSWORD9@private-bucket", listing])
         lineage = f'[{{"kind": "listing", "name": "{uri}", "version": "f"}}]'
         con.execute("INSERT INTO dc_versions SELECT * REPLACE ('from_s3' AS name, ? AS lineage_json, "
