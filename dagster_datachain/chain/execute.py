@@ -148,9 +148,11 @@ def _run(chain: DataChain, step: UDFStep) -> tuple[PartsSource, Checkpoint]:
     """Run (or resume) UDF `step` on the query-only `chain` it follows; its parts as a source."""
     udf = step.udf
     checkpoint = Checkpoint.for_step(chain._memory.staging_dir, step=digest(step_key(chain, udf), 12),
-                                     input=_input_key(chain), code=code_key(chain, udf))
+                                     input=_input_key(chain), code=code_key(chain, udf),
+                                     remote=chain._memory.remote_staging)
     checkpoint.hold()
     try:
+        checkpoint.pull()
         if not checkpoint.has_input():
             _prepare(chain, udf, checkpoint)
         parts = run_udf(udf, checkpoint, chain._schema, chain._settings, chain._setup)

@@ -56,8 +56,8 @@ def save(chain: DataChain, name: str, version: str | None = None, description: s
         record = _commit(chain, name, explicit, update_version, description, chain_hash, resolved, plan, errors,
                          attrs)
         for checkpoint in checkpoints:
-            checkpoint.try_remove()
-    remove_abandoned(chain._memory.staging_dir, STALE_CHECKPOINT_SECONDS)
+            checkpoint.try_remove(remote=True)
+    remove_abandoned(chain._memory.staging_dir, STALE_CHECKPOINT_SECONDS, chain._memory.remote_staging)
     return record
 
 
