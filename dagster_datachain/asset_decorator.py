@@ -36,8 +36,9 @@ from dagster import (
     multi_asset,
 )
 
-from .chain.chain import DataChain, set_run_id
+from .chain.chain import DataChain
 from .chain.readers import read_dataset
+from .chain.save import set_run_id
 from .checks import dataset_check_specs, evaluate_checks, missing_version_results
 from .console import LIBRARY_LOGGER
 from .errors import DataChainError

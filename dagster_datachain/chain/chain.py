@@ -1,17 +1,15 @@
-"""DataChain: an immutable, lazy list of steps over a source. Query steps compile to one DuckDB relation;
-UDF steps run through the checkpointed runner; terminal methods execute."""
+"""DataChain: an immutable, lazy list of steps over a source. Building methods add steps here; running them
+(query steps compiled to one DuckDB relation, UDF steps through the checkpointed runner) is `execute.py`,
+`save()` is `save.py`; terminal methods execute, with `export.py` / `output.py` shaping the rows."""
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import itertools
 import json
 import logging
 import os
-import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 import duckdb
@@ -19,20 +17,16 @@ import pyarrow as pa
 from pydantic import ValidationError
 
 from ..errors import (
-    ColumnNotFoundError,
     DataChainColumnError,
     DataChainError,
     DataChainParamsError,
-    DataMemoryFullError,
     DatasetMergeError,
-    SchemaError,
     SetupError,
 )
-from ..memory import catalog
-from ..memory.changes import count_changes
-from ..memory.expressions import Windows, col, fn, lit
+from ..memory import catalog, vector_index
 from ..memory.expressions import field as struct_field
-from ..memory.names import Bump, local_name, parse_version, validate_columns, validate_name
+from ..memory.expressions import fn
+from ..memory.names import Bump
 from ..memory.schema import (
     Schema,
     TypeSpec,
@@ -40,32 +34,24 @@ from ..memory.schema import (
     column_spec,
     python_type,
     schema_from_arrow,
-    spec_from_annotation,
-    to_arrow_schema,
 )
 from ..memory.store import Memory
 from ..storage.file import File
-from ..udf.checkpoint import UNIT, Checkpoint, remove_abandoned
-from ..udf.code_hash import code_hash
-from ..udf.runner import run_udf
 from ..udf.settings import Settings
-from ..udf.signature import UDF, UDFKind, make_udf
-from . import delta, diff, export, file_export, output
-from .delta import DeltaPlan
+from ..udf.signature import UDFKind, make_udf
+from . import diff, execute, export, file_export, output, save
 from .expr import C, Expr, column_or_expr, lift, resolve_column
-from .maintenance import STALE_CHECKPOINT_SECONDS
-from .namespaces import DEFAULT_NAMESPACE, DEFAULT_PROJECT, check_project
+from .namespaces import DEFAULT_NAMESPACE, DEFAULT_PROJECT
 from .session import Job, Session
 from .steps import (
     DatasetSource,
     Distinct,
     Filter,
     GroupBy,
+    IndexedSearchSource,
     Merge,
     Mutate,
     OrderBy,
-    PartsSource,
-    RestrictedSource,
     Select,
     Shuffle,
     Slice,
@@ -82,40 +68,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 logger = logging.getLogger(__name__)
-
-_scratch = threading.local()
-
-
-def scratch_connection() -> duckdb.DuckDBPyConnection:
-    """A per-thread in-memory DuckDB connection for schema inference and reading staged files."""
-    con = getattr(_scratch, "con", None)
-    if con is None:
-        con = _scratch.con = duckdb.connect()
-        con.execute("SET TimeZone = 'UTC'")
-    return con
-
-
-class _RealCompiler:
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        self.con = con
-
-    def relation(self, chain: DataChain) -> duckdb.DuckDBPyRelation:
-        return chain._relation(self.con)
-
-
-class _EmptyCompiler:
-    """Stands in empty relations of the right schema for sub-chains: types are inferred without data."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        self.con = con
-
-    def relation(self, chain: DataChain) -> duckdb.DuckDBPyRelation:
-        return empty_relation(self.con, chain.specs)
-
-
-def empty_relation(con: duckdb.DuckDBPyConnection, schema: Schema) -> duckdb.DuckDBPyRelation:
-    return con.from_arrow(pa.Table.from_batches([], to_arrow_schema(schema)))
-
 
 class DataChain:
     """A lazy chain of steps over files, datasets or values. Every method returns a new chain.
@@ -247,10 +199,11 @@ class DataChain:
 
         Inputs are left out (a sub-chain counts by its own code hash), so new data never changes it.
         """
-        parts = []
+        # filters a similarity search applies through a vector index are code as well
+        parts = [f.text for f in self._source.filters] if isinstance(self._source, IndexedSearchSource) else []
         for step, _ in self._steps:
             if isinstance(step, UDFStep):
-                parts.append(f"{self._step_key(step.udf)}|{self._code_key(step.udf)}")
+                parts.append(f"{execute.step_key(self, step.udf)}|{execute.code_key(self, step.udf)}")
             elif step.subchains():
                 parts.append(type(step).__name__ + "".join(sub.code_hash() for sub in step.subchains()))
             else:
@@ -269,7 +222,10 @@ class DataChain:
     # ================================================================== building
 
     def _derive(self, step: Step, **changes: Any) -> DataChain:
-        schema = step.output_schema(self._schema) if isinstance(step, UDFStep) else self._infer(step)
+        if isinstance(step, UDFStep):
+            schema = step.output_schema(self._schema)
+        else:
+            schema = execute.infer_schema(step, self._schema)
         return self._copy(steps=(*self._steps, (step, self._schema)), schema=schema, **changes)
 
     def _copy(self, **changes: Any) -> DataChain:
@@ -277,28 +233,6 @@ class DataChain:
                  "settings": self._settings, "setup": self._setup, "schema": self._schema}
         state.update(changes)
         return DataChain(**state)
-
-    def _infer(self, step: Step) -> Schema:
-        """Output schema of a query step: apply it to an empty relation of our schema and read the types."""
-        con = scratch_connection()
-        try:
-            rel = step.apply(empty_relation(con, self._schema), self._schema, _EmptyCompiler(con))
-            arrow_schema = rel.limit(0).to_arrow_table().schema
-        except duckdb.BinderException as exc:
-            raise ColumnNotFoundError(f"{step.text}: {str(exc).splitlines()[0]}") from None
-        except duckdb.Error as exc:
-            raise SchemaError(f"{step.text}: {str(exc).splitlines()[0]}") from None
-        known: Schema = {}
-        for sub in step.subchains():
-            known.update(sub.specs)
-            if isinstance(step, Merge):
-                known.update({step.rname + k: v for k, v in sub.specs.items()})
-        known.update(self._schema)
-        for name in arrow_schema.names:
-            spec = column_spec(name, self._schema)
-            if spec is not None and name not in known:
-                known[name] = spec
-        return schema_from_arrow(arrow_schema, known)
 
     def settings(self, *, batch_size: int | None = None, prefetch: int | None = None,
                  parallel: int | bool | None = None, cache: bool | None = None,
@@ -310,7 +244,31 @@ class DataChain:
         DataChain's `ephemeral=True` makes `chain.job` raise (no job); `namespace`/`project` say where `save()`
         goes, which must be `local` (as in DataChain's local mode, another raises ProjectCreateNotAllowedError on
         save); its `workers` (distributed) and `min_task_size` are accepted and have no effect here: UDF results
-        are always checkpoint parts removed after save."""
+        are always checkpoint parts removed after save.
+
+        Args:
+            batch_size: Rows per checkpointed unit of work (and per `batch_map` call).
+            prefetch: Files read ahead of the UDF.
+            parallel: Worker processes (`True`: one per CPU).
+            cache: Cache files read from storage.
+            on_error: `"raise"` (default) stops on a failing row; `"skip"` leaves it out.
+            ephemeral: Run without a job.
+            workers: Accepted, no effect.
+            min_task_size: Accepted, no effect.
+            namespace: Where `save()` goes (only `local`).
+            project: Where `save()` goes (only `local`).
+
+        Returns:
+            A new chain with the settings changed (others kept).
+
+        Raises:
+            DataChainParamsError: A value is invalid.
+
+        Example:
+            >>> chain = dc.read_values(n=[1, 2, 3]).settings(on_error="skip")
+            >>> chain.map(inv=lambda n: 1 / (n - 2), output=float).count()
+            2
+        """
         changes: dict[str, Any] = {"batch_size": batch_size, "prefetch": prefetch, "cache": cache,
                                    "on_error": on_error, "ephemeral": ephemeral, "namespace": namespace,
                                    "project": project}
@@ -326,7 +284,22 @@ class DataChain:
         return self._copy(settings=settings)
 
     def setup(self, **factories: Callable[[], Any]) -> DataChain:
-        """Objects built once per run (a model, a client) and passed to UDFs by parameter name."""
+        """Objects built once per run (a model, a client) and passed to UDFs by parameter name.
+
+        Args:
+            **factories: Parameter name -> a callable returning the object.
+
+        Returns:
+            A new chain whose UDFs receive the objects.
+
+        Raises:
+            SetupError: A factory is not callable.
+
+        Example:
+            >>> chain = dc.read_values(n=[1, 2]).setup(offset=lambda: 10)
+            >>> chain.map(y=lambda n, offset: n + offset, output=int).to_values("y")
+            [11, 12]
+        """
         for name, factory in factories.items():
             if not callable(factory):
                 raise SetupError(f"setup({name}=...) needs a callable returning the object, e.g. lambda: model")
@@ -357,7 +330,20 @@ class DataChain:
         """Add columns computed by a Python function per row: `.map(info=get_info)`.
 
         Several at once (`.map(a=f, b=g)`) add one step each. The function's parameter names pick input
-        columns (`file`, or `params=["file.path"]`); its return annotation is the new column's type.
+        columns (`file`, or `params=["file.path"]`); its return annotation (or `output`) is the new column's type.
+
+        Args:
+            func: The function, when the output column is named by `output` (a dict) or the function's name.
+            params: Input columns, when they differ from the function's parameter names.
+            output: The new column's type, or `{name: type}` for several (from a tuple) or a model.
+            **signal_map: `name=function`: the new column `name`.
+
+        Returns:
+            A new chain with the computed columns added (run at the first terminal method, checkpointed).
+
+        Example:
+            >>> dc.read_values(n=[1, 2]).map(double=lambda n: n * 2, output=int).to_values("double")
+            [2, 4]
         """
         if func is None and len(signal_map) > 1:
             chain = self
@@ -368,18 +354,64 @@ class DataChain:
 
     def gen(self, func: Callable[..., Any] | None = None, *, params: Sequence[str] | str | None = None,
             output: Any = None, **signal_map: Callable[..., Any]) -> DataChain:
-        """Replace rows by 0..n rows per input row, yielded by a generator function."""
+        """Replace rows by 0..n rows per input row, yielded by a generator function.
+
+        Args:
+            func: A generator function; its parameter names pick input columns.
+            params: Input columns, when they differ from the function's parameter names.
+            output: The type of each yielded value, or `{name: type}` for tuples.
+            **signal_map: `name=function`: the output column `name`.
+
+        Returns:
+            A new chain of the yielded rows (input columns are not kept).
+
+        Example:
+            >>> dc.read_values(n=[1, 2]).gen(lambda n: iter(range(n)), output={"i": int}).to_values("i")
+            [0, 0, 1]
+        """
         return self._udf("gen", func, params, output, signal_map)
 
     def agg(self, func: Callable[..., Any] | None = None, *, partition_by: Any = None,
             params: Sequence[str] | str | None = None, output: Any = None,
             **signal_map: Callable[..., Any]) -> DataChain:
-        """Call a function once per group of `partition_by`, with lists of the group's values; yields rows."""
+        """Call a function once per group of `partition_by`, with lists of the group's values; yields rows.
+
+        Args:
+            func: A generator function receiving one list per parameter (the group's values).
+            partition_by: Grouping column(s); without it the function sees all rows at once.
+            params: Input columns, when they differ from the function's parameter names.
+            output: The type of each yielded value, or `{name: type}` for tuples.
+            **signal_map: `name=function`: the output column `name`.
+
+        Returns:
+            A new chain of the yielded rows.
+
+        Example:
+            >>> chain = dc.read_values(k=["a", "a", "b"], n=[1, 2, 3])
+            >>> chain.agg(total=lambda n: [sum(n)], partition_by="k", output=int).to_values("total")
+            [3, 3]
+        """
         return self._udf("agg", func, params, output, signal_map, partition_by=partition_by)
 
     def batch_map(self, func: Callable[..., Any] | None = None, *, params: Sequence[str] | str | None = None,
                   output: Any = None, batch: int | None = None, **signal_map: Callable[..., Any]) -> DataChain:
-        """Like map, but the function receives lists of values for a whole batch and returns one result each."""
+        """Like map, but the function receives lists of values for a whole batch and returns one result each.
+
+        Args:
+            func: The function taking one list per parameter and returning a list as long.
+            params: Input columns, when they differ from the function's parameter names.
+            output: The new column's type, or `{name: type}`.
+            batch: Rows per call (default: the `batch_size` setting).
+            **signal_map: `name=function`: the new column `name`.
+
+        Returns:
+            A new chain with the computed columns added.
+
+        Example:
+            >>> dc.read_values(n=[1, 2, 3]).batch_map(double=lambda n: [x * 2 for x in n], output=int,
+            ...                                        batch=2).to_values("double")
+            [2, 4, 6]
+        """
         chain = self.settings(batch_size=batch) if batch else self
         return chain._udf("batch_map", func, params, output, signal_map)
 
@@ -436,7 +468,21 @@ class DataChain:
     # ----------------------------------------------------------------- query steps
 
     def filter(self, *conditions: Expr) -> DataChain:
-        """Keep rows where every condition holds: `.filter(C("info.width") > 400)`."""
+        """Keep rows where every condition holds: `.filter(C("info.width") > 400)`.
+
+        Args:
+            *conditions: Boolean expressions (`C(...)` comparisons, `func.*` results), combined with AND.
+
+        Returns:
+            A new chain with the matching rows.
+
+        Raises:
+            DataChainError: A condition is not an expression.
+
+        Example:
+            >>> dc.read_values(n=[1, 2, 3]).filter(dc.C("n") > 1, dc.C("n") < 3).to_values("n")
+            [2]
+        """
         chain = self
         for condition in conditions:
             if not isinstance(condition, Expr):
@@ -446,7 +492,18 @@ class DataChain:
 
     def mutate(self, **columns: Expr | Any) -> DataChain:
         """Add or replace columns computed in DuckDB: `.mutate(dist=func.cosine_distance(C("emb"), ref))`.
-        `file__path=...` replaces one field of a model column, keeping the others."""
+        `file__path=...` replaces one field of a model column, keeping the others.
+
+        Args:
+            **columns: Column name -> expression or plain value.
+
+        Returns:
+            A new chain with the columns added or replaced.
+
+        Example:
+            >>> dc.read_values(n=[1, 2]).mutate(sq=dc.C("n") * dc.C("n")).to_values("sq")
+            [1, 4]
+        """
         exprs: dict[str, Expr] = {}
         for name, value in columns.items():
             path = name.split("__")
@@ -458,7 +515,18 @@ class DataChain:
         return self._derive(Mutate(exprs))
 
     def select(self, *columns: str) -> DataChain:
-        """Keep only these columns (nested fields by dotted name)."""
+        """Keep only these columns (nested fields by dotted name).
+
+        Args:
+            *columns: Column names, or dotted field paths (`"file.path"`).
+
+        Returns:
+            A new chain with only those columns, in that order.
+
+        Example:
+            >>> dc.read_values(n=[1], s=["a"]).select("s").to_list()
+            [('a',)]
+        """
         return self._derive(Select(tuple(columns)))
 
     def select_except(self, *columns: str) -> DataChain:
@@ -466,10 +534,34 @@ class DataChain:
         return self._derive(Select(tuple(columns), exclude=True))
 
     def order_by(self, *keys: str | Expr, descending: bool = False) -> DataChain:
-        """Sort by columns or expressions; `descending=True` or `C("x").desc()` per key."""
+        """Sort by columns or expressions; `descending=True` or `C("x").desc()` per key.
+
+        Args:
+            *keys: Column names or expressions, most significant first.
+            descending: Sort every key descending.
+
+        Returns:
+            A new, sorted chain.
+
+        Example:
+            >>> dc.read_values(n=[2, 3, 1]).order_by("n", descending=True).to_values("n")
+            [3, 2, 1]
+        """
         return self._derive(OrderBy(tuple(keys), descending))
 
     def limit(self, n: int) -> DataChain:
+        """Keep at most `n` rows (the first ones, after an `order_by`).
+
+        Args:
+            n: The number of rows.
+
+        Returns:
+            A new chain of at most `n` rows.
+
+        Example:
+            >>> dc.read_values(n=[1, 2, 3]).order_by("n").limit(2).to_values("n")
+            [1, 2]
+        """
         return self._derive(Slice(int(n)))
 
     def offset(self, n: int) -> DataChain:
@@ -477,7 +569,20 @@ class DataChain:
 
     def group_by(self, *, partition_by: str | Expr | Sequence[str | Expr] | None = None,
                  **aggregates: Expr) -> DataChain:
-        """Aggregate per group: `.group_by(cnt=func.count(), total=func.sum("file.size"), partition_by="breed")`."""
+        """Aggregate per group: `.group_by(cnt=func.count(), total=func.sum("file.size"), partition_by="breed")`.
+
+        Args:
+            partition_by: Grouping column(s) or expression(s); without it, one row for all rows.
+            **aggregates: Output column -> aggregate expression (`func.count()`, `func.sum("n")`, ...).
+
+        Returns:
+            A new chain with one row per group: the keys, then the aggregates.
+
+        Example:
+            >>> chain = dc.read_values(k=["a", "a", "b"], n=[1, 2, 3])
+            >>> chain.group_by(total=dc.func.sum("n"), partition_by="k").order_by("k").to_list()
+            [('a', 3), ('b', 3)]
+        """
         keys: tuple[str | Expr, ...]
         keys = (partition_by,) if isinstance(partition_by, (str, Expr)) else tuple(partition_by or ())
         return self._derive(GroupBy(keys, aggregates))
@@ -486,7 +591,27 @@ class DataChain:
               right_on: str | C | Sequence[str | C] | None = None, *, inner: bool = False, full: bool = False,
               rname: str = "right_") -> DataChain:
         """Join with another chain (left join by default; `inner=True`, `full=True`); clashing right columns
-        get the `rname` prefix."""
+        get the `rname` prefix.
+
+        Args:
+            right: The chain to join with.
+            on: Key column(s) of this chain.
+            right_on: Key column(s) of `right` (default: `on`).
+            inner: Keep only rows with a match.
+            full: Keep unmatched rows of both sides.
+            rname: Prefix for right columns whose names clash.
+
+        Returns:
+            A new chain with the columns of both.
+
+        Raises:
+            DatasetMergeError: `on` and `right_on` differ in length, or are empty.
+
+        Example:
+            >>> left = dc.read_values(id=[1, 2], a=["x", "y"])
+            >>> left.merge(dc.read_values(id=[2], b=[True]), on="id").order_by("id").to_list("id", "b")
+            [(1, None), (2, True)]
+        """
         left_keys = names(on)
         right_keys = names(right_on) if right_on is not None else left_keys
         if len(left_keys) != len(right_keys) or not left_keys:
@@ -495,7 +620,19 @@ class DataChain:
         return self._derive(Merge(right, left_keys, right_keys, how, rname))
 
     def union(self, other: DataChain) -> DataChain:
-        """All rows of both chains (same columns and types); also `chain | other`."""
+        """All rows of both chains (same columns and types); also `chain | other`.
+
+        Args:
+            other: A chain with the same columns and types.
+
+        Returns:
+            A new chain with the rows of both (duplicates kept).
+
+        Example:
+            >>> chain = dc.read_values(n=[1, 2])
+            >>> (chain | chain).count()
+            4
+        """
         return self._derive(Union(other))
 
     def __or__(self, other: DataChain) -> DataChain:
@@ -545,7 +682,8 @@ class DataChain:
                           metric: Literal["cosine", "euclidean", "l2"] = "cosine",
                           score_column: str | None = None) -> DataChain:
         """The `k` rows whose embedding `column` is closest to `query` (all rows, sorted, when `k` is None); the
-        distance is kept as `score_column` when one is named.
+        distance is kept as `score_column` when one is named. On a saved dataset version (filtered or not) with a
+        vector index on `column` for `metric` (see `create_index`), candidates come from the index.
 
         Example:
             >>> chain.similarity_search("emb", [0.1, 0.2, 0.3], k=5, score_column="dist")
@@ -556,14 +694,46 @@ class DataChain:
         if metric not in distances:
             raise DataChainParamsError(f"similarity_search: unknown metric {metric!r}; use one of {sorted(distances)}")
         score = score_column or "_dc_similarity"
-        chain = self.mutate(**{score: distances[metric](column, list(query))}).order_by(score)
+        chain = self._indexed_search(column, metric, query, k)
+        chain = chain.mutate(**{score: distances[metric](column, list(query))}).order_by(score)
         chain = chain.limit(k) if k is not None else chain
         return chain if score_column else chain.select_except(score)
+
+    def _indexed_search(self, column: str, metric: vector_index.Metric, query: Sequence[float],
+                        k: int | None) -> DataChain:
+        """This chain, reading through the dataset version's vector index (when one is built) for a top-`k`
+        search: possible when it reads a saved version and only filters it."""
+        source = self._source
+        if (k is None or k <= 0 or type(source) is not DatasetSource or source.delta is not None
+                or not all(isinstance(step, Filter) and not step.condition.is_window for step, _ in self._steps)):
+            return self  # a window function in a filter sees every row: candidates would change its result
+        filters = tuple(step for step, _ in self._steps if isinstance(step, Filter))
+        search = IndexedSearchSource(source.record, column=column, metric=metric,
+                                     query=tuple(float(x) for x in query), k=int(k), filters=filters)
+        return self._copy(source=search, steps=())
+
+    def create_index(self, column: str, metric: vector_index.Metric = "cosine") -> DataChain:
+        """Build an HNSW index (DuckDB's vss extension) on the `list[float]` column of the dataset version this
+        chain reads, so `similarity_search(column, ..., metric=metric)` on it (also after filters) takes the
+        nearest candidates from the index instead of measuring every row. The index belongs to this version: a
+        new version has none. Needs `duckdb-extension-vss` (DuckDB 1.5.5); returns this chain.
+
+        Example:
+            >>> dc.read_dataset("embeddings").create_index("emb", metric="cosine")
+        """
+        record = self.dataset
+        if record is None:
+            raise DataChainParamsError("create_index: build an index on a saved dataset version "
+                                       "(read_dataset(...) or the chain save() returns)")
+        self._memory.commit(lambda con: vector_index.create(con, record, column, metric), "create_index")
+        with self._memory.connect() as con:
+            con.execute("CHECKPOINT")  # the index goes into the Data Memory file now, not at its next opening
+        return self
 
     def checkpoint(self) -> DataChain:
         """Run the UDF steps now and keep their results as committed parts: a later `save()` (or any terminal
         step) of the same chain, in any process, reuses them instead of recomputing."""
-        with self._executing():
+        with execute.executing(self):
             return self
 
     def exec(self) -> DataChain:
@@ -641,122 +811,6 @@ class DataChain:
         """The chain with default settings (or `settings`)."""
         return self._copy(settings=settings or Settings())
 
-    # ================================================================== execution
-
-    @contextmanager
-    def _executing(self) -> Iterator[tuple[DataChain, list[Checkpoint]]]:
-        """The resolved chain, with its checkpoints held (not removable by other processes) until the block ends."""
-        resolved, used = self._resolved()
-        try:
-            yield resolved, used
-        except BaseException as exc:
-            _let_go(used, exc)
-            raise
-        _let_go(used)
-
-    def _resolved(self) -> tuple[DataChain, list[Checkpoint]]:
-        """An equivalent query-only chain: every UDF step run (or resumed) and replaced by its committed parts.
-        The checkpoints it used are held by this process; release them (see `_executing`)."""
-        source: Source = self._source
-        pairs: list[tuple[Step, Schema]] = []
-        used: list[Checkpoint] = []
-        try:
-            for step, in_schema in self._steps:
-                if isinstance(step, UDFStep):
-                    prefix = self._copy(source=source, steps=tuple(pairs), schema=in_schema)
-                    source, checkpoint = prefix._run(step)
-                    pairs, used = [], [*used, checkpoint]
-                    continue
-                if step.subchains():
-                    step, sub_used = _resolve_subchains(step)
-                    used.extend(sub_used)
-                pairs.append((step, in_schema))
-        except BaseException as exc:
-            _let_go(used, exc)
-            raise
-        return self._copy(source=source, steps=tuple(pairs)), used
-
-    def _run(self, step: UDFStep) -> tuple[PartsSource, Checkpoint]:
-        udf = step.udf
-        checkpoint = Checkpoint.for_step(self._memory.staging_dir, step=_digest(self._step_key(udf), 12),
-                                         input=self._input_key(), code=self._code_key(udf),
-                                         remote=self._memory.remote_staging)
-        checkpoint.hold()
-        try:
-            checkpoint.pull()
-            if not checkpoint.has_input():
-                self._prepare(udf, checkpoint)
-            parts = run_udf(udf, checkpoint, self._schema, self._settings, self._setup)
-        except BaseException as exc:
-            _let_go([checkpoint], exc)
-            raise
-        source = PartsSource(parts, step.output_schema(self._schema), checkpoint.directory.name, self.lineage())
-        return source, checkpoint
-
-    def _prepare(self, udf: UDF, checkpoint: Checkpoint) -> None:
-        """A new checkpoint continues an unfinished run of the same step and input whose code has since changed
-        (the user fixed the UDF), else starts from the staged input."""
-        previous = checkpoint.unfinished_predecessor()
-        if previous is not None:
-            try:
-                done = checkpoint.adopt(previous)
-            except OSError:  # the other checkpoint was removed meanwhile: start afresh
-                logger.debug("could not continue from %s", previous.directory, exc_info=True)
-            else:
-                logger.info("UDF '%s': code changed since an unfinished run (%s -> %s); its %s finished units are "
-                            "kept and the rest runs with the current code",
-                            udf.name, previous.code_key, checkpoint.code_key, done)
-                return
-        self._stage_input(checkpoint, udf.partition_by, one_group=udf.kind == "agg")
-
-    def _input_key(self) -> str:
-        """The rows a UDF step reads, and whether failing rows stop the run or are left out."""
-        return _digest(f"{self.fingerprint()}|on_error={self._settings.on_error}", 20)
-
-    def _step_key(self, udf: UDF) -> str:
-        """The UDF step's parameters: kind, inputs, outputs, setup names, partition_by, and batch_map's batching."""
-        batching = self._settings.batch_size if udf.kind == "batch_map" else None
-        return f"{udf.signature_key}|batch={batching}"
-
-    def _code_key(self, udf: UDF) -> str:
-        """The UDF's code with everything it sees, and the code of the setup objects it takes."""
-        setup = [(name, code_hash(self._setup[name])) for name in udf.setup_args if name in self._setup]
-        return _digest(f"{udf.code_hash}|{setup}", 16)
-
-    def _stage_input(self, checkpoint: Checkpoint, partition_by: tuple[str, ...], *, one_group: bool) -> None:
-        """Write this (query-only) chain's rows to the checkpoint's input file, each numbered by `_dc_unit`: its
-        row, its `partition_by` group, or 0 for all (`one_group`: agg without partition_by sees every row)."""
-        path = checkpoint.staging_input_path()
-        with self._memory.connect() as con:
-            rel = self._relation(con)
-            numbering = Windows()
-            if partition_by:
-                keys = [(C(k).build(self._schema), False) for k in partition_by]
-                unit = (numbering.over("dense_rank", order_by=keys) - lit(1)).alias(UNIT)
-                rel = numbering.select(rel, unit).sort(col(UNIT))
-            elif one_group:
-                rel = rel.select("*", lit(0).cast("BIGINT").alias(UNIT))
-            else:
-                rel = numbering.select(rel, (numbering.over("row_number") - lit(1)).alias(UNIT))
-            rel.write_parquet(str(path))
-        counted = scratch_connection().read_parquet(str(path)).aggregate([fn("max", col(UNIT))]).fetchall()
-        units = 0 if counted[0][0] is None else int(counted[0][0]) + 1
-        checkpoint.seal_input(path, units)
-
-    def _relation(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
-        """The relation of a query-only chain on `con`."""
-        compiler = _RealCompiler(con)
-        rel = self._source.relation(con)
-        for step, schema in self._steps:
-            if isinstance(step, UDFStep):
-                raise AssertionError("UDF steps must be resolved before compiling a relation")
-            rel = step.apply(rel, schema, compiler)
-        return rel
-
-    def _with_relation(self, use: Callable[[duckdb.DuckDBPyRelation], Any]) -> Any:
-        with self._executing() as (resolved, _), self._memory.connect() as con:
-            return use(resolved._relation(con))
-
     # ----------------------------------------------------------------- terminal: saving
 
     def save(self, name: str, version: str | None = None, description: str | None = None,
@@ -768,121 +822,27 @@ class DataChain:
         code are unchanged since the latest version saves nothing new; nor does one whose rows and schema equal
         the latest version's (unless `version` or `update_version` asks for a new version). `attrs` are
         labels (`"team=vision"`, `"raw"`) kept with the dataset, as `datasets()` lists them.
+
+        Args:
+            name: The dataset name.
+            version: An explicit version (`"2.0.0"`) instead of the bump.
+            description: Kept with the version (default: the previous version's).
+            attrs: Labels kept with the dataset.
+            update_version: Which part to bump: "patch", "minor" or "major".
+
+        Returns:
+            A chain reading the saved version (the existing one when nothing changed).
+
+        Raises:
+            ProjectCreateNotAllowedError: `settings(namespace=..., project=...)` name another than `local`.
+            DataChainError: The name or a column name is invalid, or delta cannot update incrementally.
+
+        Example:
+            >>> saved = dc.read_values(n=[1, 2]).save("numbers")
+            >>> saved.name, saved.version
+            ('numbers', '1.0.0')
         """
-        check_project(self.namespace_name, self.project_name)
-        name = validate_name(local_name(name))
-        validate_columns(self._schema)
-        explicit = parse_version(version) if version is not None else None
-        chain_hash = hashlib.sha256(f"{self.fingerprint()}|{self.code_hash()}".encode()).hexdigest()
-        with self._memory.connect() as con:
-            previous = _latest(con, name)
-        if previous is not None and explicit is None and previous.chain_hash == chain_hash:
-            logger.info("%s is up to date (same input and code); no new version saved", previous.reference)
-            return self._read_version(previous)
-        plan = self._delta_plan(name, previous) if previous is not None and self._source.delta else None
-        if plan is not None and plan.empty:
-            logger.info("%s is up to date: no new, changed or deleted inputs", previous.reference)  # type: ignore[union-attr]
-            return self._read_version(previous)  # type: ignore[arg-type]
-        if plan is not None:
-            logger.info("%s", plan.summary())
-        chain = self._copy(source=RestrictedSource(self._source, plan)) if plan is not None else self
-        with chain._executing() as (resolved, checkpoints):
-            errors = [error for checkpoint in checkpoints for error in checkpoint.errors()]
-            record = self._commit(name, explicit, update_version, description, chain_hash, resolved, plan, errors,
-                                  attrs)
-            for checkpoint in checkpoints:
-                checkpoint.try_remove(remote=True)
-        remove_abandoned(self._memory.staging_dir, STALE_CHECKPOINT_SECONDS, self._memory.remote_staging)
-        return self._read_version(record)
-
-    def _commit(self, name: str, explicit: Any, update_version: Bump | None, description: str | None,
-                chain_hash: str, resolved: DataChain, plan: DeltaPlan | None,
-                errors: list[dict[str, Any]], attrs: list[str] | None = None) -> catalog.VersionRecord:
-        """One transaction: the new version's rows (and closed rows, for delta), its catalog entry, delta state,
-        and the rows UDFs skipped (`on_error="skip"`) as the next version of `<name>__errors`."""
-        close = None
-        if plan is not None:
-            spec = self._source.delta
-            assert spec is not None  # a delta plan exists only for a delta source
-            close = lambda con, table, seq: delta.close_target_rows(  # noqa: E731
-                con, table, plan.close_keys, spec, self._schema, seq)
-        def commit(con: duckdb.DuckDBPyConnection) -> catalog.VersionRecord:
-            previous = _latest(con, name)
-            record = catalog.commit_version(
-                con,
-                name=name,
-                version=explicit or catalog.next_version(previous, self._schema, update_version, self.code_hash()),
-                schema=self._schema,
-                rows=resolved._relation(con),
-                code_hash=self.code_hash(),
-                chain_hash=chain_hash,
-                lineage=self.lineage(),
-                run_id=current_run_id(),
-                description=description if description is not None else (
-                    previous.description if previous else None),
-                close=close,
-            )
-            if explicit is None and update_version is None and _same_rows(con, previous, record):
-                raise _SameRows(previous)  # type: ignore[arg-type]  # rolls the new version back
-            self._record_seen(con, name, record.seq, plan)
-            if attrs:
-                catalog.set_attrs(con, record, attrs)
-            _record_errors(con, name, record, errors)
-            return record
-
-        try:
-            record = self._memory.commit(commit, f"saving dataset {name!r}")  # again after a concurrent save of it
-        except _SameRows as same:
-            logger.info("%s is unchanged: the chain's rows equal its rows; no new version saved", same.record.reference)
-            return same.record
-        logger.info("Saved %s (%s)", record.reference, _change_summary(record, incremental=plan is not None))
-        return record
-
-    def _delta_plan(self, name: str, previous: catalog.VersionRecord) -> DeltaPlan | None:
-        """How to update `previous` incrementally, or None when only a full run is correct."""
-        self._check_incremental(previous)
-        if _schema_changed(previous.dataset_schema, self._schema):
-            logger.info("%s: schema changed since %s; processing all inputs", name, previous.reference)
-            return None
-        source, spec = self._source, self._source.delta
-        assert spec is not None
-        with self._memory.connect() as con:
-            if isinstance(source, DatasetSource):
-                used = [e for e in previous.lineage if e.kind == "dataset" and e.name == source.record.name]
-                if not used or used[0].version is None:
-                    return None
-                try:
-                    old = catalog.get_version(con, source.record.name, parse_version(used[0].version))
-                except DataChainError:
-                    return None
-                return delta.plan_dataset(con, old, source.record, spec, source.schema)
-            return delta.plan_storage(con, source.relation(con), source.schema, spec, name, previous)
-
-    def _check_incremental(self, previous: catalog.VersionRecord) -> None:
-        """Refuse delta through steps whose result depends on rows outside the new or changed inputs
-        (a merge is fine while its right side is exactly what the previous version merged with)."""
-        for step, _ in self._steps:
-            allowed = isinstance(step, (Filter, Mutate, Select, OrderBy)) or (
-                isinstance(step, UDFStep) and step.udf.kind in ("map", "batch_map"))
-            if isinstance(step, Merge):
-                allowed = all(entry in previous.lineage for entry in step.right.lineage())
-            if not allowed:
-                raise DataChainError(
-                    f"delta=True cannot update a dataset incrementally through {step.text.split('(')[0]}: "
-                    "its result depends on rows that did not change. Remove delta=True to recompute in full."
-                )
-
-    def _record_seen(self, con: duckdb.DuckDBPyConnection, name: str, seq: int,
-                     plan: DeltaPlan | None) -> None:
-        """Keep the seen-inputs state of storage-delta datasets in step with the version just committed."""
-        spec = self._source.delta
-        if spec is None or isinstance(self._source, DatasetSource):
-            delta.forget_seen(con, name, seq)
-        elif plan is not None and plan.fresh is not None:
-            delta.record_seen(con, name, seq, plan.fresh, plan.close_keys, spec)
-        else:
-            identities = delta.current_identities(self._source.relation(con), self._source.schema, spec)
-            delta.record_seen(con, name, seq, identities, None, spec)
+        return self._read_version(save.save(self, name, version, description, attrs, update_version))
 
     def _read_version(self, record: catalog.VersionRecord) -> DataChain:
         return DataChain(DatasetSource(record), memory=self._memory, settings=self._settings, setup=self._setup)
@@ -890,32 +850,76 @@ class DataChain:
     # ----------------------------------------------------------------- terminal: reading
 
     def count(self) -> int:
-        """Number of rows."""
-        return int(self._with_relation(lambda rel: rel.aggregate([fn("count")]).fetchall()[0][0]))
+        """Number of rows (runs the chain).
+
+        Returns:
+            The row count.
+
+        Example:
+            >>> dc.read_values(n=[1, 2, 3]).count()
+            3
+        """
+        return int(execute.with_relation(self, lambda rel: rel.aggregate([fn("count")]).fetchall()[0][0]))
 
     def sum(self, column: str | Expr) -> Any:
+        """Sum of a column or expression over all rows (runs the chain); `avg`, `min` and `max` alike.
+
+        Args:
+            column: A column name (dotted for fields) or an expression.
+
+        Returns:
+            The sum (None when there are no rows).
+
+        Example:
+            >>> chain = dc.read_values(n=[1, 2, 3])
+            >>> chain.sum("n"), chain.avg("n"), chain.min("n"), chain.max("n")
+            (6, 2.0, 1, 3)
+        """
         return self._aggregate("sum", column)
 
     def avg(self, column: str | Expr) -> Any:
+        """Mean of a column or expression over all rows (see `sum`)."""
         return self._aggregate("avg", column)
 
     def min(self, column: str | Expr) -> Any:
+        """Smallest value of a column or expression (see `sum`)."""
         return self._aggregate("min", column)
 
     def max(self, column: str | Expr) -> Any:
+        """Largest value of a column or expression (see `sum`)."""
         return self._aggregate("max", column)
 
     def _aggregate(self, function: str, column: str | Expr) -> Any:
         expression = fn(function, column_or_expr(column).build(self._schema))
-        return self._with_relation(lambda rel: rel.aggregate([expression]).fetchall()[0][0])
+        return execute.with_relation(self, lambda rel: rel.aggregate([expression]).fetchall()[0][0])
 
     def to_pyarrow(self) -> pa.Table:
-        """All rows as an Arrow table (nested columns as structs)."""
-        return self._with_relation(lambda rel: rel.to_arrow_table())
+        """All rows as an Arrow table (nested columns as structs).
+
+        Returns:
+            A `pyarrow.Table` with the chain's schema.
+
+        Example:
+            >>> dc.read_values(n=[1, 2]).to_pyarrow().column("n").to_pylist()
+            [1, 2]
+        """
+        return execute.with_relation(self, lambda rel: rel.to_arrow_table())
 
     def to_pandas(self, flatten: bool = False, include_hidden: bool = True, as_object: bool = False) -> pd.DataFrame:
         """All rows as a DataFrame; nested fields become two-level columns (`flatten=True`: `info.width`).
-        `as_object=True` keeps every column as Python objects (None stays None, ints stay ints)."""
+
+        Args:
+            flatten: One column per leaf field, named by its dotted path.
+            include_hidden: Keep hidden fields (e.g. File's `etag`).
+            as_object: Keep every column as Python objects (None stays None, ints stay ints).
+
+        Returns:
+            A `pandas.DataFrame`.
+
+        Example:
+            >>> dc.read_values(n=[1, 2]).to_pandas()["n"].tolist()
+            [1, 2]
+        """
         frame = output.to_dataframe(self.to_pyarrow(), self._schema, flatten=flatten, include_hidden=include_hidden)
         return frame.astype(object).where(frame.notna(), None) if as_object else frame
 
@@ -926,12 +930,25 @@ class DataChain:
         options: dict[str, Any] = {"row_group_size": int(chunk_size)}
         if partition_cols:
             options.update(partition_by=list(partition_cols), overwrite=True)
-        self._with_relation(lambda rel: rel.write_parquet(os.fspath(path), **options))
+        execute.with_relation(self, lambda rel: rel.write_parquet(os.fspath(path), **options))
 
     def show(self, limit: int = 20, flatten: bool = False, transpose: bool = False, truncate: bool = True,
              include_hidden: bool = False) -> None:
-        """Print the first `limit` rows, nested fields as dotted columns, like a DataFrame (`transpose=True`: one
-        column per row; `truncate=False`: long values in full)."""
+        """Print the first `limit` rows, nested fields as dotted columns, like a DataFrame.
+
+        Args:
+            limit: Rows to print; a note says when there are more.
+            flatten: One column per leaf field.
+            transpose: One column per row.
+            truncate: Shorten long values (`False`: in full).
+            include_hidden: Show hidden fields too.
+
+        Example:
+            >>> dc.read_values(n=[1, 2]).show()
+               n
+            0  1
+            1  2
+        """
         table = self.limit(limit + 1).to_pyarrow()
         print(output.render_table(table, self._schema, limit, flatten=flatten, include_hidden=include_hidden,
                                   transpose=transpose, truncate=truncate))
@@ -940,12 +957,10 @@ class DataChain:
         """Yield rows as Python objects (pydantic models back); one column gives values, several give tuples."""
         chain = self.select(*columns) if columns else self
         builders = [ValueBuilder(spec) for spec in chain._schema.values()]
-        with chain._executing() as (resolved, _), self._memory.connect() as con:
-            reader = resolved._relation(con).to_arrow_reader(10_000)
-            for batch in reader:
-                values = [[build(v) for v in batch.column(i).to_pylist()] for i, build in enumerate(builders)]
-                for row in zip(*values, strict=True):
-                    yield row[0] if len(builders) == 1 and columns else row
+        for batch in execute.batches(chain):
+            values = [[build(v) for v in batch.column(i).to_pylist()] for i, build in enumerate(builders)]
+            for row in zip(*values, strict=True):
+                yield row[0] if len(builders) == 1 and columns else row
 
     def __iter__(self) -> Iterator[Any]:
         return self.collect()
@@ -954,10 +969,6 @@ class DataChain:
         """Yield rows as tuples of Python objects (pydantic models back), one value per column asked for."""
         for row in self.collect(*columns):
             yield row if isinstance(row, tuple) else (row,)
-
-    def _batches(self) -> Iterator[pa.RecordBatch]:
-        with self._executing() as (resolved, _), self._memory.connect() as con:
-            yield from resolved._relation(con).to_arrow_reader(10_000)
 
     def to_records(self) -> list[dict[str, Any]]:
         """All rows as dicts of leaf fields, nested paths joined by `__`: `[{"pt__x": 1, "pt__y": 2.0}]`."""
@@ -972,13 +983,13 @@ class DataChain:
             >>> chain.results(row_factory=lambda names, row: dict(zip(names, row)))
         """
         names = [n.replace(".", "__") for n in export.leaf_names(self._schema, include_hidden=include_hidden)]
-        rows = export.leaf_tuples(self._batches(), self._schema, include_hidden=include_hidden)
+        rows = export.leaf_tuples(execute.batches(self), self._schema, include_hidden=include_hidden)
         return [row_factory(names, row) for row in rows] if row_factory else list(rows)
 
     def to_columnar_data_with_names(self, chunk_size: int = 100_000) -> tuple[list[str], Iterator[list[list[Any]]]]:
         """Leaf column names (`pt.x`) and an iterator of chunks of up to `chunk_size` rows, each chunk a list of
         columns of values."""
-        rows = export.leaf_tuples(self._batches(), self._schema)
+        rows = export.leaf_tuples(execute.batches(self), self._schema)
 
         def chunks() -> Iterator[list[list[Any]]]:
             while batch := list(itertools.islice(rows, chunk_size)):
@@ -991,7 +1002,7 @@ class DataChain:
         """Write all rows as a JSON array (one object per line, nested models as objects) to a local path or a
         storage URI (`fs_kwargs`: the filesystem's options); `include_outer_list=False` writes JSON lines."""
         with export.open_text(path, fs_kwargs) as out:
-            export.write_json(out, export.nested_rows(self._batches()), outer_list=include_outer_list)
+            export.write_json(out, export.nested_rows(execute.batches(self)), outer_list=include_outer_list)
 
     def to_jsonl(self, path: str | os.PathLike[str], fs_kwargs: dict[str, Any] | None = None) -> None:
         """Write all rows as JSON lines, one object per row."""
@@ -1002,7 +1013,8 @@ class DataChain:
         """Write all rows as CSV with a header of leaf field paths (`pt.x`); `kwargs` go to `csv.writer`."""
         names = [leaf for column, spec in self._schema.items() for leaf, _ in spec.leaves(column)]
         with export.open_text(path, fs_kwargs) as out:
-            export.write_csv(out, names, export.flat_rows(self._batches(), self._schema, "."), delimiter, **kwargs)
+            rows = export.flat_rows(execute.batches(self), self._schema, ".")
+            export.write_csv(out, names, rows, delimiter, **kwargs)
 
     def to_pytorch(self, transform: Callable[[Any], Any] | None = None, tokenizer: Callable[..., Any] | None = None,
                    tokenizer_kwargs: dict[str, Any] | None = None, num_samples: int = 0,
@@ -1054,12 +1066,34 @@ class DataChain:
                            conflict_columns=conflict_columns, column_mapping=column_mapping)
 
     def to_list(self, *columns: str) -> list[tuple[Any, ...]]:
-        """All rows as a list of tuples of Python objects."""
+        """All rows as a list of tuples of Python objects (pydantic models back).
+
+        Args:
+            *columns: Columns to return (default: all).
+
+        Returns:
+            One tuple per row.
+
+        Example:
+            >>> dc.read_values(n=[1, 2], s=["a", "b"]).to_list("s")
+            [('a',), ('b',)]
+        """
         rows = self.collect(*columns)
         return [row if isinstance(row, tuple) else (row,) for row in rows]
 
     def to_values(self, column: str) -> list[Any]:
-        """One column's values as a list."""
+        """One column's values as a list.
+
+        Args:
+            column: A column name (dotted for a field).
+
+        Returns:
+            The values, as Python objects.
+
+        Example:
+            >>> dc.read_values(n=[1, 2]).to_values("n")
+            [1, 2]
+        """
         return list(self.collect(column))
 
 
@@ -1080,88 +1114,3 @@ def _with_field(base: Expr, spec: TypeSpec, path: list[str], value: Expr) -> Exp
 
     return Expr(build, f"{base.text}.{'.'.join(path)}:={value.text}")
 
-
-def _let_go(checkpoints: Sequence[Checkpoint], error: BaseException | None = None) -> None:
-    """Release held checkpoints; after a full disk delete them, so the failed run leaves no staging behind."""
-    for checkpoint in checkpoints:
-        if isinstance(error, DataMemoryFullError):
-            checkpoint.try_remove()
-        else:
-            checkpoint.release()
-
-
-ERRORS_SUFFIX = "__errors"
-_ERROR_SCHEMA: Schema = {name: spec_from_annotation(str) for name in ("udf", "row", "error")}
-
-
-def _record_errors(con: duckdb.DuckDBPyConnection, name: str, record: catalog.VersionRecord,
-                   errors: list[dict[str, Any]]) -> None:
-    """Save the rows UDFs skipped as the next version of `<name>__errors` (an empty one once none fail)."""
-    errors_name = name + ERRORS_SUFFIX
-    previous = _latest(con, errors_name)
-    if not errors and previous is None:
-        return
-    rows = pa.table({column: pa.array([e[column] for e in errors], type=pa.string()) for column in _ERROR_SCHEMA})
-    errors_record = catalog.commit_version(
-        con, name=errors_name, version=catalog.next_version(previous, _ERROR_SCHEMA, None), schema=_ERROR_SCHEMA,
-        rows=con.from_arrow(rows), lineage=[catalog.LineageEntry(kind="dataset", name=name, version=record.version)],
-        run_id=record.run_id, description=f"Input rows the UDFs of {record.reference} failed on and left out",
-    )
-    if errors:
-        logger.warning("%s: %s input rows failed and were left out; see %s", record.reference, len(errors),
-                       errors_record.reference)
-
-
-def _digest(text: str, length: int) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:length]
-
-
-def _schema_changed(old: Schema, new: Schema) -> bool:
-    return to_arrow_schema(old) != to_arrow_schema(new)
-
-
-def _change_summary(record: catalog.VersionRecord, *, incremental: bool) -> str:
-    """`+500 records` for a delta version (with `-3` when rows went away), else the version's row count."""
-    if not incremental:
-        return f"{record.row_count:,} records"
-    added, removed = record.stats["added"], record.stats["removed"]
-    return f"+{added:,} records" + (f" / -{removed:,}" if removed else "")
-
-
-def _latest(con: duckdb.DuckDBPyConnection, name: str) -> catalog.VersionRecord | None:
-    versions = catalog.list_versions(con, name)
-    return versions[-1] if versions else None
-
-
-class _SameRows(Exception):
-    """Rolls back a commit whose rows equal those of `record`, the dataset's latest version."""
-
-    def __init__(self, record: catalog.VersionRecord) -> None:
-        super().__init__(record.reference)
-        self.record = record
-
-
-def _same_rows(con: duckdb.DuckDBPyConnection, previous: catalog.VersionRecord | None,
-               record: catalog.VersionRecord) -> bool:
-    """Whether `record` has exactly the schema and rows of `previous`."""
-    return (previous is not None and not _schema_changed(previous.dataset_schema, record.dataset_schema)
-            and count_changes(con, previous, record).identical)
-
-
-def _resolve_subchains(step: Step) -> tuple[Step, list[Checkpoint]]:
-    field_name = "right" if isinstance(step, Merge) else "other"
-    resolved, used = getattr(step, field_name)._resolved()
-    return dataclasses.replace(step, **{field_name: resolved}), used  # type: ignore[type-var]
-
-
-_run_id = threading.local()
-
-
-def current_run_id() -> str | None:
-    """The orchestrator run (e.g. Dagster's run id) on whose behalf this thread saves, if any."""
-    return getattr(_run_id, "value", None)
-
-
-def set_run_id(run_id: str | None) -> None:
-    """Record which orchestrator run the following saves belong to (None to clear)."""
-    _run_id.value = run_id

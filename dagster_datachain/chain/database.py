@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from ..errors import DataChainParamsError
 from ..memory.schema import TypeSpec
-from . import export
+from . import execute, export
 from .readers import MemoryArg, read_records
 from .session import Session, memory_of
 
@@ -129,7 +129,7 @@ def to_database(chain: DataChain, table_name: str, connection: Any, *, batch_siz
                 existed = sa.inspect(conn).has_table(table_name)
                 table.create(conn, checkfirst=True)
                 statement = _insert(conn, table, on_conflict, [k for k in keys if k])
-                rows = export.leaf_tuples(chain._batches(), chain.specs)
+                rows = export.leaf_tuples(execute.batches(chain), chain.specs)
                 while batch := list(itertools.islice(rows, batch_size)):
                     values = [{t: _plain(row[i]) if t in json_columns else row[i] for i, t, _ in kept}
                               for row in batch]

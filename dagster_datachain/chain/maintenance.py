@@ -6,7 +6,7 @@ import logging
 
 from pydantic import BaseModel
 
-from ..memory import catalog
+from ..memory import catalog, vector_index
 from ..memory.store import Memory, get_memory
 from ..udf.checkpoint import remove_abandoned
 
@@ -33,6 +33,6 @@ def gc(older_than_hours: float = 0.0, *, memory: Memory | str | None = None) -> 
     memory = get_memory(memory)
     checkpoints = remove_abandoned(memory.staging_dir, older_than_hours * 3600, memory.remote_staging)
     with memory.transaction() as con:
-        tables = catalog.drop_orphan_tables(con)
+        tables = catalog.drop_orphan_tables(con) + vector_index.drop_stale(con)
     logger.info("gc: removed %s checkpoints and %s orphan tables", checkpoints, len(tables))
     return GCReport(checkpoints=checkpoints, tables=tables)

@@ -28,7 +28,7 @@ from ..errors import (
     DatasetVersionNotFoundError,
     StorageError,
 )
-from ..memory import catalog
+from ..memory import catalog, vector_index
 from ..memory.names import SemVer, local_name, split_reference, validate_name
 from ..memory.schema import (
     Schema,
@@ -45,8 +45,9 @@ from ..storage.file import File
 from ..storage.filesystem import StorageURI, client_options, glob_to_regex, parse_uri, register_storage_options
 from ..storage.listing import FILE_COLUMNS, Page, list_prefix
 from ..storage.media import FILE_TYPES
-from .chain import DataChain, scratch_connection
+from .chain import DataChain
 from .delta import default_dataset_delta, file_delta, state_table
+from .execute import scratch_connection
 from .session import Session, memory_of
 from .steps import ArrowSource, DatasetSource, FileSource, ListingSource
 
@@ -95,9 +96,32 @@ def read_storage(
     fails with a `StorageError` within a few times `timeout=` (seconds per request, default 30, on every store;
     the client's own settings such as s3 `config_kwargs={"read_timeout": 5}` win).
 
+    Args:
+        uri: A folder, prefix or glob: `"images/**/*.jpg"`, `"s3://bucket/images/"`.
+        type: The File subclass of the rows: `"binary"`, `"text"`, `"image"`, `"video"` or `"audio"`.
+        anon: Access a bucket without credentials.
+        update: List the bucket again even when a recent listing is stored.
+        delta: Saving the chain again processes only new or changed files.
+        column: The name of the File column.
+        client_config: Options for the storage client.
+        delta_unsafe: Accepted for DataChain scripts (delta refuses steps it cannot update incrementally).
+        session: The session whose Data Memory to use.
+        memory: The Data Memory (a `Memory` or its root folder; default: the current session's).
+        **storage_options: More client options (`endpoint_url=`, `timeout=`, `version_aware=`, ...).
+
+    Returns:
+        A chain with one File row per object.
+
+    Raises:
+        DataChainError: An unknown `type`.
+        StorageError: The storage cannot be listed.
+
     Example:
-        >>> chain = read_storage("images/**/*.jpg", type="image")
-        >>> chain = read_storage("s3://bucket/images/", endpoint_url="http://127.0.0.1:9000", anon=True)
+        >>> import os
+        >>> os.makedirs("docs", exist_ok=True)
+        >>> _ = open("docs/a.txt", "w").write("hello")
+        >>> dc.read_storage("docs/*.txt", type="text").to_values("file")[0].read()
+        'hello'
     """
     if type not in FILE_TYPES:
         raise DataChainError(f"read_storage type must be one of {', '.join(FILE_TYPES)}, not {type!r}")
@@ -164,8 +188,27 @@ def read_dataset(name: str, version: str | int | None = None, *, delta: bool = F
     steps it cannot update incrementally (whatever `delta_unsafe` says), and failing rows are handled by
     `settings(on_error=...)`.
 
+    Args:
+        name: The dataset name, optionally with `@version`.
+        version: A version, a major number or a version specifier (default: the latest).
+        delta: Saving the chain again processes only rows added since the version it last read.
+        delta_on: Columns identifying a row for delta (default: the File column's source and path).
+        delta_unsafe: Accepted for DataChain scripts.
+        delta_retry: Accepted for DataChain scripts.
+        session: The session whose Data Memory to use.
+        memory: The Data Memory (default: the current session's).
+
+    Returns:
+        A chain reading that dataset version.
+
+    Raises:
+        DatasetNotFoundError: No such dataset or version.
+
     Example:
-        >>> read_dataset("pets", version=">=1.1.0").count()
+        >>> _ = dc.read_values(n=[1, 2]).save("numbers")
+        >>> _ = dc.read_values(n=[1, 2, 3]).save("numbers")
+        >>> dc.read_dataset("numbers", version="1.0.0").count(), dc.read_dataset("numbers").version
+        (2, '1.0.1')
     """
     specifier = version if isinstance(version, int) or (isinstance(version, str) and _SPECIFIER.match(version)) \
         else None
@@ -211,6 +254,27 @@ def read_values(ds_name: str = "", *, in_memory: bool = False, output: Any = Non
 
     `output` gives column types (`{"num": float}`); `column` nests all columns under one model column of that
     name. DataChain's `ds_name` and `in_memory` are accepted: values always live in this process until saved.
+
+    Args:
+        ds_name: Accepted for DataChain scripts.
+        in_memory: Accepted for DataChain scripts.
+        output: Column types, `{name: type}` (default: inferred from the values).
+        column: Nest all columns under one model column of this name.
+        session: The session whose Data Memory to use.
+        memory: The Data Memory (default: the current session's).
+        **columns: Column name -> its values (all of the same length).
+
+    Returns:
+        A chain over the values.
+
+    Raises:
+        DataChainError: No column, or columns of different lengths.
+
+    Example:
+        >>> dc.read_values(n=[1, 2], s=["a", "b"]).to_list()
+        [(1, 'a'), (2, 'b')]
+        >>> dc.read_values(n=[1, 2], output={"n": float}).to_values("n")
+        [1.0, 2.0]
     """
     memory = memory_of(memory, session)
     if output is not None:
@@ -244,8 +308,22 @@ def read_records(to_insert: dict[str, Any] | Iterable[dict[str, Any]] | None, sc
                  memory: MemoryArg = None) -> DataChain:
     """A chain over dicts, typed by `schema` (column -> Python type or pydantic model).
 
+    Args:
+        to_insert: One dict or an iterable of dicts; missing fields are None.
+        schema: Column name -> Python type or pydantic model.
+        in_memory: Accepted for DataChain scripts.
+        column: Nest all columns under one model column of this name.
+        session: The session whose Data Memory to use.
+        memory: The Data Memory (default: the current session's).
+
+    Returns:
+        A chain over the records.
+
+    Raises:
+        DataChainParamsError: A record has a field not in `schema`.
+
     Example:
-        >>> read_records([{"a": 1, "b": "x"}], schema={"a": int, "b": str}).to_list()
+        >>> dc.read_records([{"a": 1, "b": "x"}], schema={"a": int, "b": str}).to_list()
         [(1, 'x')]
     """
     memory = memory_of(memory, session)
@@ -291,8 +369,21 @@ def read_pandas(df: pd.DataFrame, name: str = "", *, in_memory: bool = False, co
     """A chain over a pandas DataFrame's rows. Column names are lower-cased and MultiIndex names joined by `_`,
     as DataChain does; `column` nests all columns under one model column of that name.
 
+    Args:
+        df: The DataFrame.
+        name: Accepted for DataChain scripts.
+        in_memory: Accepted for DataChain scripts.
+        column: Nest all columns under one model column of this name.
+        session: The session whose Data Memory to use.
+        memory: The Data Memory (default: the current session's).
+
+    Returns:
+        A chain over the DataFrame's rows.
+
     Example:
-        >>> read_pandas(pd.DataFrame({"Name": ["a"]})).to_list("name")
+        >>> import pandas as pd
+        >>> dc.read_pandas(pd.DataFrame({"Name": ["a", "b"]})).to_values("name")
+        ['a', 'b']
     """
     names = [("_".join(str(p) for p in c if str(p)) if isinstance(c, tuple) else str(c)).lower() for c in df.columns]
     arrays = [pa.array(df.iloc[:, i].to_numpy(), from_pandas=False) if df.dtypes.iloc[i].kind == "f"  # NaN stays NaN
@@ -302,7 +393,20 @@ def read_pandas(df: pd.DataFrame, name: str = "", *, in_memory: bool = False, co
 
 
 def read_arrow(table: pa.Table, *, memory: MemoryArg = None) -> DataChain:
-    """A chain over an Arrow table's rows."""
+    """A chain over an Arrow table's rows.
+
+    Args:
+        table: The table (struct columns become model columns).
+        memory: The Data Memory (default: the current session's).
+
+    Returns:
+        A chain over the table's rows.
+
+    Example:
+        >>> import pyarrow as pa
+        >>> dc.read_arrow(pa.table({"n": [1, 2]})).to_values("n")
+        [1, 2]
+    """
     schema = schema_from_arrow(table.schema)
     return DataChain(ArrowSource(table.cast(_storable(schema)), schema), memory=_memory(memory))
 
@@ -337,14 +441,52 @@ def _local_path(path: str) -> str:
 
 def read_csv(path: str | os.PathLike[str] | Sequence[str], *, session: Session | None = None,
              memory: MemoryArg = None, **options: Any) -> DataChain:
-    """A chain over CSV rows (DuckDB's reader: header and types detected; options such as `delimiter=`)."""
+    """A chain over CSV rows (DuckDB's reader: header and types detected; options such as `delimiter=`).
+
+    Args:
+        path: A file, a glob or a list of them (local paths or `file://` URIs).
+        session: The session whose Data Memory to use.
+        memory: The Data Memory (default: the current session's).
+        **options: DuckDB `read_csv` options (`delimiter=`, `header=`, ...).
+
+    Returns:
+        A chain over the rows.
+
+    Raises:
+        StorageError: A file is missing or unreadable.
+
+    Example:
+        >>> _ = open("pets.csv", "w").write("name,age\\nrex,3\\n")
+        >>> dc.read_csv("pets.csv").to_list()
+        [('rex', 3)]
+    """
     return _read_file("csv", path, memory_of(memory, session), options)
 
 
 def read_parquet(path: str | os.PathLike[str] | Sequence[str], *, source: bool = False,
                  session: Session | None = None, memory: MemoryArg = None, **options: Any) -> DataChain:
     """A chain over Parquet rows (nested columns kept). DataChain's `source=True` (a column naming each row's
-    file) is not supported: the rows' columns only."""
+    file) is not supported: the rows' columns only.
+
+    Args:
+        path: A file, a glob or a list of them (local paths or `file://` URIs).
+        source: Must be False.
+        session: The session whose Data Memory to use.
+        memory: The Data Memory (default: the current session's).
+        **options: DuckDB `read_parquet` options.
+
+    Returns:
+        A chain over the rows.
+
+    Raises:
+        DataChainParamsError: `source=True`.
+        StorageError: A file is missing or unreadable.
+
+    Example:
+        >>> dc.read_values(n=[1, 2]).to_parquet("n.parquet")
+        >>> dc.read_parquet("n.parquet").to_values("n")
+        [1, 2]
+    """
     if source:
         raise DataChainParamsError("read_parquet(source=True) is not supported here: pass source=False")
     return _read_file("parquet", path, memory_of(memory, session), options)
@@ -355,8 +497,23 @@ def read_json(path: str | os.PathLike[str] | Sequence[str], *, jmespath: str | N
     """A chain over JSON or newline-delimited JSON records; `jmespath` picks the records inside each JSON
     document (`"data.items"`).
 
+    Args:
+        path: A file, a glob or a list of them (local paths or `file://` URIs).
+        jmespath: A JMESPath expression selecting the records in each document.
+        session: The session whose Data Memory to use.
+        memory: The Data Memory (default: the current session's).
+        **options: DuckDB `read_json` options.
+
+    Returns:
+        A chain over the records.
+
+    Raises:
+        StorageError: A file is missing or unreadable.
+
     Example:
-        >>> read_json("export.json", jmespath="data.items").to_list()
+        >>> _ = open("export.json", "w").write('{"data": {"items": [{"id": 1}, {"id": 2}]}}')
+        >>> dc.read_json("export.json", jmespath="data.items").to_values("id")
+        [1, 2]
     """
     memory = memory_of(memory, session)
     if jmespath is None:
@@ -454,6 +611,7 @@ def delete_dataset(name: str, version: str | None = None, *, force: bool = False
         if semver is None and not force:
             semver = catalog.get_version(con, dataset).semver
         deleted = catalog.delete_versions(con, dataset, semver)
+        vector_index.drop_stale(con)
         if not catalog.list_versions(con, dataset):
             con.execute(f'DROP TABLE IF EXISTS "{state_table(dataset)}"')
     logger.info("Deleted %s version(s) of %s", deleted, dataset)
@@ -471,6 +629,7 @@ def move_dataset(src: str, dest: str, session: Session | None = None, in_memory:
     name, new_name = (validate_name(local_name(n)) for n in (src, dest))
     with _memory(memory_of(memory, session)).transaction() as con:
         moved = catalog.rename_dataset(con, name, new_name)
+        vector_index.drop_stale(con)  # an index belongs to the version under its old name
         old_state, new_state = state_table(name), state_table(new_name)
         if table_exists(con, old_state):
             con.execute(f"ALTER TABLE {quote(old_state)} RENAME TO {quote(new_state)}")

@@ -166,7 +166,7 @@ class Job(BaseModel):
     def current(cls) -> Job:
         """The job of this thread's orchestrator run, else the one job of this process (made on first use)."""
         from . import metrics, params
-        from .chain import current_run_id
+        from .save import current_run_id
 
         run_id = current_run_id()
         if cls._current is None or (run_id is not None and cls._current.id != run_id):

@@ -15,6 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from ..errors import SchemaError
+from ..memory import vector_index
 from ..memory.catalog import LineageEntry, ListingRecord, VersionRecord, version_rows
 from ..memory.expressions import col, distinct_on, field, fn, group, join, offset, select_except, star, windows
 from ..memory.schema import Schema, to_arrow_schema
@@ -65,6 +66,41 @@ class DatasetSource(Source):
 
     def lineage(self) -> list[LineageEntry]:
         return [LineageEntry(kind="dataset", name=self.record.name, version=self.record.version)]
+
+
+@dataclass(eq=False)
+class IndexedSearchSource(DatasetSource):
+    """A dataset version narrowed by `filters` for a top-`k` similarity search: through the version's vector
+    index on `column` when one was built (candidates from the index, then the filters), else all its rows."""
+
+    column: str = ""
+    metric: vector_index.Metric = "cosine"
+    query: tuple[float, ...] = ()
+    k: int = 0
+    filters: tuple[Filter, ...] = ()
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.text += "".join(f"\n{f.text}" for f in self.filters)  # the plain chain's fingerprint
+
+    def relation(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
+        def narrow(rel: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
+            return reduce(lambda r, f: f.apply(r, self.schema, _NoSubchains(con)), self.filters, rel)
+
+        index = vector_index.find(con, self.record, self.column, self.metric)
+        if index is None:
+            return narrow(version_rows(con, self.record))
+        return vector_index.search(con, self.record, index, self.query, self.k, narrow if self.filters else None)
+
+
+@dataclass
+class _NoSubchains:
+    """The compiler a filter inside a source gets: filters have no sub-chains."""
+
+    con: duckdb.DuckDBPyConnection
+
+    def relation(self, chain: DataChain) -> duckdb.DuckDBPyRelation:
+        raise AssertionError("a filter has no sub-chains")
 
 
 @dataclass(eq=False)

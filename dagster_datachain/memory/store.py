@@ -39,6 +39,7 @@ from .config import connection_config, resolve_lake, resolve_root
 from .lake import Lake, LakeConfig, is_conflict, tune
 from .staging import FOLDER as STAGING_FOLDER
 from .staging import RemoteStaging
+from .vector_index import CATALOG_DDL as VECTOR_INDEX_DDL
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ _CATALOG_DDL = [
         source VARCHAR NOT NULL, prefix VARCHAR NOT NULL, table_name VARCHAR,
         listed_at TIMESTAMPTZ, fingerprint VARCHAR, file_count BIGINT, total_size BIGINT, changed_at TIMESTAMPTZ)""",
     "CREATE TABLE IF NOT EXISTS dc_attrs (name VARCHAR NOT NULL, version VARCHAR NOT NULL, attrs_json VARCHAR)",
+    VECTOR_INDEX_DDL,
 ]
 
 

@@ -69,7 +69,7 @@ def test_chain_session_job_namespace_project(memory):
 
 
 def test_job_is_the_dagster_run_that_saves(memory):
-    from dagster_datachain.chain.chain import set_run_id
+    from dagster_datachain.chain.save import set_run_id
 
     set_run_id("run-123")
     try:
