@@ -1,7 +1,7 @@
 """Scaling a dataset past one process: its UDF work split into hash shards, each a Dagster step.
 
 Every shard step runs the chain's UDFs on its slice of the input and commits the results as checkpoint parts
-(staging on the Data Memory's disk; shared storage when steps run on several machines). A final step saves the
+(on a DuckLake under its data path's `_dc_staging/`, so steps on other machines see them). A final step saves the
 union of all shards as one dataset version, reusing those parts, so the save is one short transaction and
 steps running at once never fight over the database. Works with any Dagster executor.
 """

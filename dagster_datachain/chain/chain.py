@@ -714,9 +714,11 @@ class DataChain:
     def _run(self, step: UDFStep) -> tuple[PartsSource, Checkpoint]:
         udf = step.udf
         checkpoint = Checkpoint.for_step(self._memory.staging_dir, step=_digest(self._step_key(udf), 12),
-                                         input=self._input_key(), code=self._code_key(udf))
+                                         input=self._input_key(), code=self._code_key(udf),
+                                         remote=self._memory.remote_staging)
         checkpoint.hold()
         try:
+            checkpoint.pull()
             if not checkpoint.has_input():
                 self._prepare(udf, checkpoint)
             parts = run_udf(udf, checkpoint, self._schema, self._settings, self._setup)
@@ -824,8 +826,8 @@ class DataChain:
             record = self._commit(name, explicit, update_version, description, chain_hash, resolved, plan, errors,
                                   attrs)
             for checkpoint in checkpoints:
-                checkpoint.try_remove()
-        remove_abandoned(self._memory.staging_dir, STALE_CHECKPOINT_SECONDS)
+                checkpoint.try_remove(remote=True)
+        remove_abandoned(self._memory.staging_dir, STALE_CHECKPOINT_SECONDS, self._memory.remote_staging)
         return self._read_version(record)
 
     def _commit(self, name: str, explicit: Any, update_version: Bump | None, description: str | None,

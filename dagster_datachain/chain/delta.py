@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from ..errors import DataChainError
 from ..memory.catalog import VersionRecord, create_table, visible_at
-from ..memory.expressions import col, fn, lit, select_except
+from ..memory.expressions import col, fn, join, lit, select_except
 from ..memory.schema import Schema, column_spec
 from ..memory.sql import ADDED, REMOVED, close_open_rows, column_path, count_rows, quote, table_exists
 from .expr import resolve_column
@@ -115,17 +115,17 @@ def plan_storage(con: duckdb.DuckDBPyConnection, current: duckdb.DuckDBPyRelatio
         return None  # the previous version was saved without delta: nothing reliable to compare with
     now = current.select(*spec.identity(schema))
     seen = con.table(table).filter(visible_at(previous.seq)).select(*[col(n) for n in names])
-    fresh = now.join(seen, names, how="anti").to_arrow_table()
-    gone = seen.join(now, names, how="anti").to_arrow_table()
+    fresh = join(now, seen, names, "anti").to_arrow_table()
+    gone = join(seen, now, names, "anti").to_arrow_table()
     keys = spec.key_names()
     fresh_rel, gone_rel = con.from_arrow(fresh), con.from_arrow(gone)
-    changed = fresh_rel.join(gone_rel, keys, how="semi").aggregate([fn("count")]).fetchall()[0][0]
+    changed = join(fresh_rel, gone_rel, keys, "semi").aggregate([fn("count")]).fetchall()[0][0]
     total = now.aggregate([fn("count")]).fetchall()[0][0]
     fresh_keys = fresh.select(keys)
 
     def restrict(con: duckdb.DuckDBPyConnection, rel: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
         marked = rel.select("*", *spec.identity(schema, with_compare=False))
-        kept = marked.join(con.from_arrow(fresh_keys), keys, how="semi")
+        kept = join(marked, con.from_arrow(fresh_keys), keys, "semi")
         return select_except(kept, keys)
 
     digest = hashlib.sha256(repr(fresh.to_pydict()).encode()).hexdigest()[:16]
@@ -179,7 +179,7 @@ def plan_dataset(con: duckdb.DuckDBPyConnection, old: VersionRecord, new: Versio
 
     removed_rel = con.from_arrow(removed)
     added_keys = rows.filter(added_cond).select(*spec.identity(schema, with_compare=False))
-    changed = removed_rel.join(added_keys, spec.key_names(), how="semi").aggregate(
+    changed = join(removed_rel, added_keys, spec.key_names(), "semi").aggregate(
         [fn("count")]).fetchall()[0][0]
     return DeltaPlan(restrict, removed, new=added_count - changed, changed=changed,
                      deleted=removed.num_rows - changed, unchanged=new.row_count - added_count,

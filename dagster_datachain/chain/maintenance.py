@@ -31,7 +31,7 @@ def gc(older_than_hours: float = 0.0, *, memory: Memory | str | None = None) -> 
         >>> report = dc.gc(older_than_hours=24)
     """
     memory = get_memory(memory)
-    checkpoints = remove_abandoned(memory.staging_dir, older_than_hours * 3600)
+    checkpoints = remove_abandoned(memory.staging_dir, older_than_hours * 3600, memory.remote_staging)
     with memory.transaction() as con:
         tables = catalog.drop_orphan_tables(con) + vector_index.drop_stale(con)
     logger.info("gc: removed %s checkpoints and %s orphan tables", checkpoints, len(tables))

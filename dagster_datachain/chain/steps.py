@@ -398,7 +398,7 @@ class Subtract(Step):
         left = rel.select("*", *[resolve_column(k, schema).alias(n) for k, n in zip(self.on, names, strict=True)])
         right = compiler.relation(self.other).select(
             *[resolve_column(k, self.other.specs).alias(n) for k, n in zip(self.right_on, names, strict=True)])
-        return select_except(left.join(right, names, how="anti"), names)  # a hash join on the keys
+        return select_except(join(left, right, names, "anti"), names)  # a hash join on the keys
 
 
 @dataclass(eq=False)

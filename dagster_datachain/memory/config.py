@@ -62,7 +62,7 @@ def resolve_lake(catalog: str | None = None, data_path: str | None = None,
 
 
 MEMORY_LIMIT_ENV_VAR = "DATACHAIN_MEMORY_LIMIT"
-DEFAULT_MEMORY_LIMIT = "512MB"
+DEFAULT_MEMORY_LIMIT = "256MB"
 """DuckDB's buffer pool for Data Memory connections. DuckDB's own default (80% of RAM) lets a large save keep
 gigabytes of written blocks cached; with a bound it evicts them and spills big sorts and joins to disk instead, so a
 process's memory stays flat as datasets grow. Raise it (e.g. `DATACHAIN_MEMORY_LIMIT=4GB`) for heavy analytics."""

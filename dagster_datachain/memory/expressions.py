@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 
@@ -111,7 +111,8 @@ def select_except(rel: Relation, exclude: Iterable[str], *expressions: Expressio
 
 def join(left: Relation, right: Relation, condition: Expression | list[str], how: str) -> Relation:
     """`left JOIN right`; `how` is inner, left, right, full, semi or anti (1.x calls a full join "outer")."""
-    return left.join(right, condition, how="outer" if how == "full" else how)
+    # the stubs of 1.5.5 and 2.x disagree on the condition's type (a list of key names works on both)
+    return left.join(right, cast(Any, condition), how=cast(Any, "outer" if how == "full" else how))
 
 
 def offset(rel: Relation, count: int) -> Relation:

@@ -37,6 +37,8 @@ from ..errors import (
 )
 from .config import connection_config, resolve_lake, resolve_root
 from .lake import Lake, LakeConfig, is_conflict, tune
+from .staging import FOLDER as STAGING_FOLDER
+from .staging import RemoteStaging
 from .vector_index import CATALOG_DDL as VECTOR_INDEX_DDL
 
 logger = logging.getLogger(__name__)
@@ -133,7 +135,16 @@ class Memory:
     def staging_dir(self) -> Path:
         """Checkpoints and staged files: under a lake's local (shared) data path, so other processes see them."""
         local = self.lake_config.local_data_path() if self.lake_config is not None else None
-        return local / "_dc_staging" if local is not None else self.root / "staging"
+        return local / STAGING_FOLDER if local is not None else self.root / "staging"
+
+    @property
+    def remote_staging(self) -> RemoteStaging | None:
+        """On a lake whose data path is object storage: the remote copy of the checkpoints, so steps on other
+        machines continue them (see `staging.py`)."""
+        config = self.lake_config
+        if config is None or not config.is_remote_data:
+            return None
+        return RemoteStaging(config.data_path, config.storage_options)
 
     @property
     def cache_dir(self) -> Path:

@@ -301,8 +301,9 @@ def _options_key(source: str) -> str:
     return f"{_CLOUD_PROTOCOLS.get(scheme, scheme)}://{rest.rstrip('/')}"
 
 
-def filesystem_for(source: str) -> fsspec.AbstractFileSystem:
-    """The fsspec filesystem for a source (`s3://bucket`, `file:///dir`), with its registered options.
+def filesystem_for(source: str, options: dict[str, Any] | None = None) -> fsspec.AbstractFileSystem:
+    """The fsspec filesystem for a source (`s3://bucket`, `file:///dir`), with its registered options updated
+    with `options` (e.g. a Data Memory's own).
 
     fsspec keeps one instance per protocol and options, and drops its instances in a forked process.
 
@@ -320,7 +321,7 @@ def filesystem_for(source: str) -> fsspec.AbstractFileSystem:
         >>> filesystem_for("s3://bucket").ls("bucket/images/")
     """
     protocol = parse_source(source).protocol
-    options = storage_options_for(source)
+    options = {**storage_options_for(source), **(options or {})}
     try:
         fs = fsspec.filesystem(protocol, **client_kwargs(protocol, options))
     except ImportError as exc:

@@ -8,6 +8,9 @@ The folder name is three keys: `step` (the UDF's parameters), `input` (the rows 
 everything the code sees). A finished checkpoint is reused only by the same code. An unfinished one (a run that
 failed or was killed) is continued by the next run of the same step and input even when the code changed, so fixing
 a bug in a UDF does not throw away the rows already done.
+
+On a Data Memory whose data path is object storage, the folder is also mirrored there (`memory/staging.py`): every
+committed file is uploaded right after its local commit, and `pull()` brings what other machines committed.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from typing import IO, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..memory.staging import RemoteStaging
 from ..memory.store import disk_full_error, is_disk_full
 
 UNIT = "_dc_unit"  # row number (map, gen, batch_map) or group number (agg) in the staged input
@@ -37,8 +41,9 @@ _PART = re.compile(r"part-(\d{12})-(\d{12})\.parquet")
 class Checkpoint:
     """The staging folder of one UDF step, keyed by everything that would change its results."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, remote: RemoteStaging | None = None) -> None:
         self.directory = directory
+        self.remote = remote
         self.step_key, self.input_key, self.code_key = (directory.name.split("-") + ["", "", ""])[:3]
         self.input_path = directory / "input.parquet"
         self.parts_dir = directory / "parts"
@@ -55,8 +60,20 @@ class Checkpoint:
         return self.directory / f".input-{os.getpid()}.parquet"
 
     def seal_input(self, written: Path, units: int) -> None:
+        """Make `written` the input, unless another machine sealed one meanwhile: its parts are numbered by it."""
+        self.pull()
+        if self.has_input():
+            written.unlink()
+            return
         os.replace(written, self.input_path)
         _atomic_write_text(self.directory / "meta.json", json.dumps({"units": units}))
+        self._share(self.input_path, self.directory / "meta.json")
+
+    def pull(self) -> None:
+        """Bring the input (unless sealed here) and the parts other machines committed to the remote copy."""
+        if self.remote is not None:
+            self.remote.download(self.directory, skip=("input.parquet", "meta.json") if self.has_input() else (),
+                                 last="finished", requires="meta.json")
 
     @property
     def units(self) -> int:
@@ -106,6 +123,11 @@ class Checkpoint:
         finally:
             if os.path.exists(partial):
                 os.unlink(partial)
+        try:
+            self._share(final)
+        except BaseException:
+            final.unlink(missing_ok=True)  # not shared: a later run computes it again
+            raise
         return final
 
     def part_paths(self) -> list[Path]:
@@ -126,16 +148,19 @@ class Checkpoint:
         return [Checkpoint(d) for d in self.directory.parent.glob(pattern) if d != self.directory]
 
     @classmethod
-    def for_step(cls, staging_dir: Path, *, step: str, input: str, code: str) -> Checkpoint:  # noqa: A002
+    def for_step(cls, staging_dir: Path, *, step: str, input: str, code: str,  # noqa: A002
+                 remote: RemoteStaging | None = None) -> Checkpoint:
         """The checkpoint of a step (parameters), over an input (rows), run by some code; keys are hex digests."""
-        return cls(staging_dir / f"{step}-{input}-{code}")
+        return cls(staging_dir / f"{step}-{input}-{code}", remote)
 
     def is_finished(self) -> bool:
         return (self.directory / "finished").exists()
 
     def mark_finished(self) -> None:
         """Every unit is done: from now on only the same code may reuse these parts."""
-        _atomic_write_text(self.directory / "finished", self.code_key)
+        if not self.is_finished():
+            _atomic_write_text(self.directory / "finished", self.code_key)
+            self._share(self.directory / "finished")
 
     def unfinished_predecessor(self) -> Checkpoint | None:
         """The unfinished checkpoint of the same step and input under other code (a failed run whose UDF the
@@ -152,8 +177,15 @@ class Checkpoint:
         for source in [previous.input_path, previous.directory / "meta.json", *previous.part_paths()]:
             folder = self.parts_dir if source.parent == previous.parts_dir else self.directory
             _link_or_copy(source, folder / source.name)
+        self._share(self.input_path, self.directory / "meta.json", *self.part_paths())
         _remove_unless_used(previous.directory)
         return self.done_units()
+
+    def _share(self, *files: Path) -> None:
+        """Upload committed files to the remote copy, in order, if there is one."""
+        if self.remote is not None:
+            for file in files:
+                self.remote.upload(self.directory, file)
 
     # ----------------------------------------------------------------- locks
     # `.lock`: shared by every process using the checkpoint, exclusive (without waiting) to remove it.
@@ -172,10 +204,14 @@ class Checkpoint:
             self._use.close()
             self._use = None
 
-    def try_remove(self) -> bool:
-        """Delete the checkpoint unless another process is using it; returns whether it was deleted."""
+    def try_remove(self, *, remote: bool = False) -> bool:
+        """Delete the checkpoint unless another process is using it (and its remote copy with it, if `remote`:
+        a save has used its parts); returns whether it was deleted."""
         self.release()
-        return _remove_unless_used(self.directory)
+        removed = _remove_unless_used(self.directory)
+        if removed and remote and self.remote is not None:
+            self.remote.remove(self.directory.name)
+        return removed
 
     @contextmanager
     def computing(self) -> Iterator[None]:
@@ -199,12 +235,17 @@ class Checkpoint:
         self._compute = self._use = None
 
 
-def remove_abandoned(staging_dir: Path, older_than: float) -> int:
-    """Delete checkpoint folders untouched for `older_than` seconds and not locked by a run; returns how many."""
-    if not staging_dir.exists():
-        return 0
-    cutoff = time.time() - older_than
-    return sum(_remove_unless_used(d) for d in staging_dir.iterdir() if d.is_dir() and _last_touched(d) <= cutoff)
+def remove_abandoned(staging_dir: Path, older_than: float, remote: RemoteStaging | None = None) -> int:
+    """Delete checkpoint folders untouched for `older_than` seconds and not locked by a run (and remote copies
+    untouched as long); returns how many checkpoints."""
+    removed: set[str] = set()
+    if staging_dir.exists():
+        cutoff = time.time() - older_than
+        removed = {d.name for d in staging_dir.iterdir()
+                   if d.is_dir() and _last_touched(d) <= cutoff and _remove_unless_used(d)}
+    if remote is not None:
+        removed |= remote.remove_untouched(older_than)
+    return len(removed)
 
 
 def _remove_unless_used(directory: Path) -> bool:

@@ -145,14 +145,15 @@ class Cluster:
 def cluster(redis: Redis, dagster_home: Path, postgres_server: PostgresServer, s3_server, tmp_path: Path,
             monkeypatch: pytest.MonkeyPatch) -> Iterator[Cluster]:
     """Celery workers (started by the test) and the environment they share with it: the input bucket on moto S3
-    and the Data Memory, a DuckLake whose catalog is in PostgreSQL and whose data path is a folder every worker
-    mounts (checkpoint parts live there, so a shard resumes on any worker). The test process sees the same
+    and the Data Memory, a DuckLake whose catalog is in PostgreSQL and whose data path is on the same moto S3
+    (checkpoint parts are uploaded there, so a shard resumes on any worker). The test process sees the same
     variables (it imports the job's module as the run's coordinator)."""
-    lake = Lake(postgres_server.url(postgres_server.create_database()), str(tmp_path / "shared-volume" / "lake"))
+    lake_bucket = s3_server.make_bucket(f"cluster-lake-{uuid.uuid4().hex[:8]}")
+    lake = Lake(postgres_server.url(postgres_server.create_database()), f"{lake_bucket.rstrip('/')}/lake/")
     env = {
         "DC_CLUSTER_BUCKET": s3_server.make_bucket(f"cluster-{uuid.uuid4().hex[:8]}") + "/",
         "AWS_ENDPOINT_URL": s3_server.url,
-        "AWS_ACCESS_KEY_ID": "cluster-test", "AWS_SECRET_ACCESS_KEY": "cluster-test",
+        "AWS_ACCESS_KEY_ID": "cluster-test", "AWS_SECRET_ACCESS_KEY": "cluster-test", "AWS_REGION": "us-east-1",
         "DATACHAIN_CATALOG": lake.catalog, "DATACHAIN_DATA_PATH": lake.data_path,
         "PGPASSWORD": postgres_server.password,
         "DC_CLUSTER_CALLS": str(tmp_path / "calls.log"),

@@ -139,3 +139,5 @@ def test_shards_on_two_celery_workers_survive_a_killed_worker(cluster: Cluster, 
     assert dc.read_dataset("cluster_sizes").count() == FILES
     with dc.DataMemory().memory().connect() as con:
         assert [v.version for v in catalog.list_versions(con, "cluster_sizes")] == ["1.0.0"]
+    staging = os.environ["DATACHAIN_DATA_PATH"].removeprefix("s3://") + "_dc_staging"
+    assert s3_server.fs().find(staging) == []  # the save removed every shard's parts from the bucket

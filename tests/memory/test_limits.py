@@ -93,7 +93,7 @@ def test_reserved_column_names_are_refused_before_any_work(memory, column):
 def test_data_memory_connections_bound_duckdb_memory(memory, monkeypatch):
     with memory.connect() as con:
         default = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    assert default == "488.2 MiB"  # DEFAULT_MEMORY_LIMIT, 512 MB, as DuckDB prints it
+    assert default == "244.1 MiB"  # DEFAULT_MEMORY_LIMIT, 256 MB, as DuckDB prints it
     monkeypatch.setenv("DATACHAIN_MEMORY_LIMIT", "bogus")
     other = dc.Memory(memory.root.parent / "other")
     with pytest.raises(dc.DataChainParamsError, match="DATACHAIN_MEMORY_LIMIT='bogus' is not a size"):
