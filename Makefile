@@ -15,11 +15,13 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
+# constraints.txt pins every dependency to versions tested together (pip's resolver alone backtracks for many
+# minutes over dagster-dg-cli, datasets and their pins); refresh it with `pip freeze --exclude-editable`
 install: $(PY)
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[test]'
 
 install-demo: $(PY)
-	$(PY) -m pip install -q -e '.[ui]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[ui]'
 
 $(DAGSTER_HOME)/dagster.yaml:
 	mkdir -p $(DAGSTER_HOME) && printf 'telemetry:\n  enabled: false\n' > $@
@@ -45,9 +47,8 @@ $(PY2):
 	$(PYTHON) -m venv $(VENV2)
 	$(PY2) -m pip install -q --upgrade pip
 
-# pinned to the versions .venv has (if any), which spares pip minutes of resolving; jmespath: read_json(jmespath=)
+# the same pins as .venv but for DuckDB; jmespath: read_json(jmespath=)
 test-duckdb2: $(PY2)
-	if [ -x $(PY) ]; then $(PY) -m pip freeze --exclude-editable | grep -v '^duckdb==' > $(VENV2)/constraints.txt; \
-	else : > $(VENV2)/constraints.txt; fi
+	grep -v '^duckdb==' constraints.txt > $(VENV2)/constraints.txt
 	$(PY2) -m pip install -q -c $(VENV2)/constraints.txt -e . pytest pytest-timeout jmespath 'duckdb>=2,<3'
 	$(PY2) -m pytest -q -p no:cacheprovider $(CORE_TESTS)
