@@ -143,11 +143,34 @@ class DataChain:
         return C(name)
 
     def c(self, column: str | C) -> C:
-        """The column `column` (a name or a `C`) as an expression, checked against the schema."""
+        """The column `column` (a name or a `C`) as an expression, checked against the schema.
+
+        Args:
+            column: A column name (`"info.width"`) or a `C`.
+
+        Returns:
+            The column as a `C`.
+
+        Raises:
+            DataChainColumnError: The chain has no such column.
+
+        Example:
+            >>> chain = dc.read_values(n=[1, 5, 9])
+            >>> chain.filter(chain.c("n") > 3).count()
+            2
+        """
         return self.column(column.name if isinstance(column, C) else column)
 
     def clone(self) -> DataChain:
-        """An equal chain (chains are immutable, so this is only for DataChain scripts that call it)."""
+        """An equal chain (chains are immutable, so this is only for DataChain scripts that call it).
+
+        Returns:
+            A chain with the same source, steps and settings.
+
+        Example:
+            >>> dc.read_values(n=[1, 2]).clone().count()
+            2
+        """
         return self._copy()
 
     @property
@@ -173,7 +196,15 @@ class DataChain:
         return output.render_schema(self._schema)
 
     def print_schema(self, file: IO[str] | None = None) -> None:
-        """Print the nested schema: each column with its type, nested fields indented."""
+        """Print the nested schema: each column with its type, nested fields indented.
+
+        Args:
+            file: Where to print (default: standard output).
+
+        Example:
+            >>> dc.read_values(n=[1]).print_schema()
+            n: int
+        """
         print(output.render_schema(self._schema), file=file)
 
     def apply(self, func: Callable[..., DataChain], *args: Any, **kwargs: Any) -> DataChain:
@@ -530,7 +561,21 @@ class DataChain:
         return self._derive(Select(tuple(columns)))
 
     def select_except(self, *columns: str) -> DataChain:
-        """Drop these top-level columns."""
+        """Drop these top-level columns.
+
+        Args:
+            *columns: Names of top-level columns to leave out.
+
+        Returns:
+            A chain with the other columns.
+
+        Raises:
+            SchemaError: A name is a nested field, not a top-level column.
+
+        Example:
+            >>> dc.read_values(a=[1], b=[2], c=[3]).select_except("b").to_list()
+            [(1, 3)]
+        """
         return self._derive(Select(tuple(columns), exclude=True))
 
     def order_by(self, *keys: str | Expr, descending: bool = False) -> DataChain:
@@ -565,6 +610,18 @@ class DataChain:
         return self._derive(Slice(int(n)))
 
     def offset(self, n: int) -> DataChain:
+        """Skip the first `n` rows (in the chain's order).
+
+        Args:
+            n: How many rows to leave out.
+
+        Returns:
+            A chain of the rows after the first `n`.
+
+        Example:
+            >>> dc.read_values(n=[1, 2, 3, 4]).order_by("n").offset(2).to_values("n")
+            [3, 4]
+        """
         return self._derive(Slice(None, int(n)))
 
     def group_by(self, *, partition_by: str | Expr | Sequence[str | Expr] | None = None,
@@ -640,7 +697,21 @@ class DataChain:
 
     def subtract(self, other: DataChain, on: str | Sequence[str] | None = None,
                  right_on: str | Sequence[str] | None = None) -> DataChain:
-        """Rows with no match in `other` on the given columns (all common columns by default)."""
+        """Rows with no match in `other` on the given columns (all common columns by default).
+
+        Args:
+            other: The chain whose matching rows are removed.
+            on: Columns of this chain to match on.
+            right_on: The matching columns of `other` (default: `on`).
+
+        Returns:
+            A chain of this chain's rows that `other` does not have.
+
+        Example:
+            >>> left = dc.read_values(n=[1, 2, 3])
+            >>> left.subtract(dc.read_values(n=[2]), on="n").order_by("n").to_values("n")
+            [1, 3]
+        """
         left_keys = names(on) or tuple(c for c in self._schema if c in other.schema)
         right_keys = names(right_on) or left_keys
         if len(left_keys) != len(right_keys) or not left_keys:
@@ -648,15 +719,45 @@ class DataChain:
         return self._derive(Subtract(other, left_keys, right_keys))
 
     def distinct(self, *columns: str) -> DataChain:
-        """One row per distinct value of `columns` (whole rows when none are given)."""
+        """One row per distinct value of `columns` (whole rows when none are given).
+
+        Args:
+            *columns: The columns whose values must differ; none means all columns.
+
+        Returns:
+            A chain with the duplicates left out.
+
+        Example:
+            >>> dc.read_values(kind=["cat", "dog", "cat"]).distinct("kind").order_by("kind").to_values("kind")
+            ['cat', 'dog']
+        """
         return self._derive(Distinct(tuple(columns)))
 
     def sample(self, n: int) -> DataChain:
-        """`n` rows chosen at random."""
+        """`n` rows chosen at random.
+
+        Args:
+            n: How many rows to keep (all rows when the chain has fewer).
+
+        Returns:
+            A chain of at most `n` rows.
+
+        Example:
+            >>> dc.read_values(n=list(range(100))).sample(5).count()
+            5
+        """
         return self._derive(Shuffle(int(n)))
 
     def shuffle(self) -> DataChain:
-        """All rows in random order."""
+        """All rows in random order.
+
+        Returns:
+            A chain of the same rows, shuffled.
+
+        Example:
+            >>> sorted(dc.read_values(n=[1, 2, 3]).shuffle().to_values("n"))
+            [1, 2, 3]
+        """
         return self._derive(Shuffle())
 
     def shard(self, index: int, count: int) -> DataChain:
@@ -675,7 +776,20 @@ class DataChain:
         return self._copy(steps=steps)
 
     def chunk(self, index: int, total: int) -> DataChain:
-        """Part `index` (0-based) of `total` disjoint parts of the chain (DataChain's name for `shard`)."""
+        """Part `index` (0-based) of `total` disjoint parts of the chain (DataChain's name for `shard`).
+
+        Args:
+            index: Which part, from 0 to `total - 1`.
+            total: How many parts the rows are split into.
+
+        Returns:
+            A chain of that part's rows; the parts together hold every row once.
+
+        Example:
+            >>> chain = dc.read_values(n=list(range(10)))
+            >>> sum(chain.chunk(i, 3).count() for i in range(3))
+            10
+        """
         return self.shard(index, total)
 
     def similarity_search(self, column: str, query: Sequence[float], *, k: int | None = 10,
@@ -737,11 +851,27 @@ class DataChain:
             return self
 
     def exec(self) -> DataChain:
-        """Run the chain now (DataChain's name): UDF results are kept as parts, see `checkpoint()`."""
+        """Run the chain now (DataChain's name): UDF results are kept as parts, see `checkpoint()`.
+
+        Returns:
+            A chain reading the results.
+
+        Example:
+            >>> dc.read_values(n=[1, 2]).map(m=lambda n: n + 1, output=int).exec().to_values("m")
+            [2, 3]
+        """
         return self.checkpoint()
 
     def persist(self) -> DataChain:
-        """Run the chain now and keep its UDF results for later steps (DataChain's name; see `checkpoint()`)."""
+        """Run the chain now and keep its UDF results for later steps (DataChain's name; see `checkpoint()`).
+
+        Returns:
+            A chain reading the kept results.
+
+        Example:
+            >>> dc.read_values(n=[1, 2]).map(m=lambda n: n * 10, output=int).persist().sum("m")
+            30
+        """
         return self.checkpoint()
 
     def diff(self, other: DataChain, on: str | Sequence[str], right_on: str | Sequence[str] | None = None,
@@ -878,15 +1008,48 @@ class DataChain:
         return self._aggregate("sum", column)
 
     def avg(self, column: str | Expr) -> Any:
-        """Mean of a column or expression over all rows (see `sum`)."""
+        """Mean of a column or expression over all rows (see `sum`).
+
+        Args:
+            column: A column name (`"info.width"`) or an expression.
+
+        Returns:
+            The mean, or None for an empty chain.
+
+        Example:
+            >>> dc.read_values(n=[1, 2, 3, 6]).avg("n")
+            3.0
+        """
         return self._aggregate("avg", column)
 
     def min(self, column: str | Expr) -> Any:
-        """Smallest value of a column or expression (see `sum`)."""
+        """Smallest value of a column or expression (see `sum`).
+
+        Args:
+            column: A column name or an expression.
+
+        Returns:
+            The smallest value, or None for an empty chain.
+
+        Example:
+            >>> dc.read_values(n=[3, 9, 4]).min("n")
+            3
+        """
         return self._aggregate("min", column)
 
     def max(self, column: str | Expr) -> Any:
-        """Largest value of a column or expression (see `sum`)."""
+        """Largest value of a column or expression (see `sum`).
+
+        Args:
+            column: A column name or an expression.
+
+        Returns:
+            The largest value, or None for an empty chain.
+
+        Example:
+            >>> dc.read_values(n=[3, 9, 4]).max("n")
+            9
+        """
         return self._aggregate("max", column)
 
     def _aggregate(self, function: str, column: str | Expr) -> Any:
@@ -954,7 +1117,18 @@ class DataChain:
                                   transpose=transpose, truncate=truncate))
 
     def collect(self, *columns: str) -> Iterator[Any]:
-        """Yield rows as Python objects (pydantic models back); one column gives values, several give tuples."""
+        """Yield rows as Python objects (pydantic models back); one column gives values, several give tuples.
+
+        Args:
+            *columns: The columns to yield (default: all).
+
+        Yields:
+            One value per row for one column, else a tuple per row.
+
+        Example:
+            >>> list(dc.read_values(n=[1, 2]).order_by("n").collect("n"))
+            [1, 2]
+        """
         chain = self.select(*columns) if columns else self
         builders = [ValueBuilder(spec) for spec in chain._schema.values()]
         for batch in execute.batches(chain):
@@ -966,12 +1140,31 @@ class DataChain:
         return self.collect()
 
     def to_iter(self, *columns: str) -> Iterator[tuple[Any, ...]]:
-        """Yield rows as tuples of Python objects (pydantic models back), one value per column asked for."""
+        """Yield rows as tuples of Python objects (pydantic models back), one value per column asked for.
+
+        Args:
+            *columns: The columns to yield (default: all).
+
+        Yields:
+            A tuple per row.
+
+        Example:
+            >>> list(dc.read_values(n=[1, 2], s=["a", "b"]).order_by("n").to_iter("s", "n"))
+            [('a', 1), ('b', 2)]
+        """
         for row in self.collect(*columns):
             yield row if isinstance(row, tuple) else (row,)
 
     def to_records(self) -> list[dict[str, Any]]:
-        """All rows as dicts of leaf fields, nested paths joined by `__`: `[{"pt__x": 1, "pt__y": 2.0}]`."""
+        """All rows as dicts of leaf fields, nested paths joined by `__`: `[{"pt__x": 1, "pt__y": 2.0}]`.
+
+        Returns:
+            A list with one dict per row.
+
+        Example:
+            >>> dc.read_values(n=[1], s=["a"]).to_records()
+            [{'n': 1, 's': 'a'}]
+        """
         return self.results(row_factory=lambda names, row: dict(zip(names, row, strict=True)))
 
     def results(self, *, row_factory: Callable[[list[str], tuple[Any, ...]], Any] | None = None,

@@ -1,4 +1,4 @@
-"""The examples in the docstrings of DataChain's most-used methods and of the readers run and print what they say."""
+"""The examples in the docstrings of DataChain's public methods and of the readers run and print what they say."""
 
 import doctest
 
@@ -10,7 +10,8 @@ from dagster_datachain.chain.chain import DataChain
 
 METHODS = ["map", "gen", "agg", "batch_map", "filter", "mutate", "select", "order_by", "limit", "group_by", "merge",
            "union", "save", "count", "sum", "to_pyarrow", "to_pandas", "show", "to_list", "to_values", "settings",
-           "setup"]
+           "setup", "avg", "max", "min", "distinct", "offset", "select_except", "subtract", "sample", "shuffle",
+           "collect", "to_iter", "to_records", "print_schema", "persist", "clone", "c", "chunk", "exec"]
 READERS = ["read_storage", "read_dataset", "read_values", "read_records", "read_pandas", "read_arrow", "read_csv",
            "read_parquet", "read_json"]
 
