@@ -127,7 +127,7 @@ def storage_errors(action: str, uri: str) -> Iterator[None]:
     try:
         yield
     except Exception as exc:  # the network boundary: client libraries raise their own types
-        raise storage_error(action, uri, exc) from exc
+        raise storage_error(action, uri, exc)  # noqa: B904 - the helper chains exc
 
 
 def _modified(entry: dict[str, Any]) -> datetime | None:

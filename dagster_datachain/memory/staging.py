@@ -48,7 +48,7 @@ class RemoteStaging:
         try:
             self._fs().put_file(str(file), target)
         except Exception as exc:  # noqa: BLE001 - every client failure becomes a StorageError naming the place
-            raise storage_error("upload a checkpoint file to", self._uri(target), exc) from exc
+            raise storage_error("upload a checkpoint file to", self._uri(target), exc)  # noqa: B904 - the helper chains exc
 
     def download(self, directory: Path, *, skip: Collection[str] = (), last: str = "", requires: str = "") -> int:
         """Download the files of the folder's remote copy that `directory` lacks (except the names in `skip`),
@@ -63,7 +63,7 @@ class RemoteStaging:
         except FileNotFoundError:
             return 0
         except Exception as exc:  # noqa: BLE001
-            raise storage_error("list", self._uri(folder), exc) from exc
+            raise storage_error("list", self._uri(folder), exc)  # noqa: B904 - the helper chains exc
         if requires and not (directory / requires).exists() and f"{folder}/{requires}" not in remote:
             return 0
         fetched = 0
@@ -78,7 +78,7 @@ class RemoteStaging:
                 fs.get_file(path, str(partial))
                 os.replace(partial, target)
             except Exception as exc:  # noqa: BLE001
-                raise storage_error("download", self._uri(path), exc) from exc
+                raise storage_error("download", self._uri(path), exc)  # noqa: B904 - the helper chains exc
             finally:
                 partial.unlink(missing_ok=True)
             fetched += 1

@@ -74,6 +74,6 @@ def _probe(protocol: str, bucket: str, options: dict[str, Any], uri: str, *, str
         kind = _failure_kind(exc)
         if kind in ("not found", _DENIED) or not strict:
             return kind
-        raise storage_error("check", uri, exc) from exc
+        raise storage_error("check", uri, exc)  # noqa: B904 - the helper chains exc
     return None
 

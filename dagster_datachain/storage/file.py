@@ -168,7 +168,7 @@ class File(BaseModel):
             with self.open() as handle:
                 return handle.read()
         except Exception as exc:  # whatever the client library raises, at the network boundary
-            raise file_error("read", self.source, self.path, exc) from exc
+            raise file_error("read", self.source, self.path, exc)  # noqa: B904 - the helper chains exc
 
     def read(self) -> Any:
         """The content: bytes for File, a PIL image for ImageFile, text for TextFile.
@@ -222,7 +222,7 @@ class File(BaseModel):
             try:
                 handle: IO[Any] = open(self.get_fs_path(), mode)  # noqa: SIM115 - closed by the with below
             except OSError as exc:
-                raise file_error("open", self.source, self.path, exc) from exc
+                raise file_error("open", self.source, self.path, exc)  # noqa: B904 - the helper chains exc
             with handle:
                 yield handle
             return
@@ -238,7 +238,7 @@ class File(BaseModel):
         try:
             handle = fs.open(path, mode, **pinned)
         except Exception as exc:  # whatever the client library raises, at the network boundary
-            raise file_error("open", self.source, self.path, exc) from exc
+            raise file_error("open", self.source, self.path, exc)  # noqa: B904 - the helper chains exc
         with handle:
             yield handle
 
@@ -258,7 +258,7 @@ class File(BaseModel):
         try:
             return str(cached_copy(self))
         except Exception as exc:  # whatever the client library raises, at the network boundary
-            raise file_error("download", self.source, self.path, exc) from exc
+            raise file_error("download", self.source, self.path, exc)  # noqa: B904 - the helper chains exc
 
     def save(self, destination: str | Path) -> None:
         """Write the file's content to a local path.

@@ -332,7 +332,7 @@ def filesystem_for(source: str, options: dict[str, Any] | None = None) -> fsspec
             uri=source,
         ) from exc
     except (TypeError, ValueError) as exc:
-        raise storage_error("connect to", source, exc) from exc
+        raise storage_error("connect to", source, exc)  # noqa: B904 - the helper chains exc
     _bound_retries(fs, protocol)
     return fs
 
@@ -414,7 +414,8 @@ def storage_error(action: str, uri: str, exc: BaseException) -> StorageError:
         exc: what the client raised; recognized by class name and HTTP status (not found, access denied, no answer).
 
     Returns:
-        The error to raise (`exc` itself when it already is a StorageError).
+        The error to raise, chained to `exc` (`exc` itself when it already is a StorageError): raise it without
+        `from exc`.
 
     Example:
         >>> str(storage_error("list", "s3://nope/", FileNotFoundError("NoSuchBucket")))
@@ -422,8 +423,8 @@ def storage_error(action: str, uri: str, exc: BaseException) -> StorageError:
     """
     if isinstance(exc, StorageError):
         return exc
-    return StorageError(f"cannot {action} {uri}: {_failure_kind(exc)} ({type(exc).__name__}: {_detail(exc)})",
-                        uri=uri)
+    return _caused_by(StorageError(f"cannot {action} {uri}: {_failure_kind(exc)} ({type(exc).__name__}: "
+                                   f"{_detail(exc)})", uri=uri), exc)
 
 
 def file_error(action: str, source: str, path: str, exc: BaseException) -> StorageError:
@@ -438,7 +439,16 @@ def file_error(action: str, source: str, path: str, exc: BaseException) -> Stora
         return exc
     kind = _failure_kind(exc)
     error = FileMissingError if kind == "not found" else FileError
-    return error(f"cannot {action}: {kind} ({type(exc).__name__}: {_detail(exc)})", source, path)
+    return _caused_by(error(f"cannot {action}: {kind} ({type(exc).__name__}: {_detail(exc)})", source, path), exc)
+
+
+def _caused_by(error: StorageError, exc: BaseException) -> StorageError:
+    """`error` chained to `exc` as `raise error from exc` would. The helpers above chain it themselves, so that a
+    caller re-raising an error that already was a StorageError (`raise storage_error(..., exc)`) never makes it its
+    own cause: such a cycle sends pickling with tblib (installed by dask and celery) into endless recursion."""
+    error.__cause__ = exc
+    error.__suppress_context__ = True
+    return error
 
 
 def _detail(exc: BaseException) -> str:

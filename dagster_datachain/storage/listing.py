@@ -77,7 +77,7 @@ class PrefixListing:
             try:
                 page = next(entries, None)
             except Exception as exc:  # whatever the client library raises, at the network boundary
-                raise storage_error("list", location, exc) from exc
+                raise storage_error("list", location, exc)  # noqa: B904 - the helper chains exc
             if page is None:
                 break
             rows = self._rows(page)

@@ -193,3 +193,21 @@ def test_a_missing_cloud_client_names_the_extra_that_installs_it(tmp_path, uri, 
     env = {**os.environ, "DATACHAIN_ROOT_DIR": str(tmp_path / "dm")}
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
     assert f"needs the '{package}' package: pip install 'dagster_datachain[{extra}]'" in result.stdout, result.stderr
+
+
+def test_a_read_error_pickles_under_tblib_as_in_dask_and_celery_workers(tmp_path):
+    """dask and celery install tblib's exception pickling, which follows `__cause__`: a read error must not be its
+    own cause (it was when a StorageError was re-raised `from` itself)."""
+    pickling_support = pytest.importorskip("tblib.pickling_support")
+    pickling_support.install()
+    import pickle
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "a.txt").write_text("x")
+    file = dc.read_storage(str(tmp_path / "data") + "/", memory=dc.Memory(tmp_path / "dm")).to_values("file")[0]
+    (tmp_path / "data" / "a.txt").unlink()
+    with pytest.raises(FileNotFoundError) as failed:
+        file.read()
+    assert failed.value.__cause__ is not failed.value
+    copy = pickle.loads(pickle.dumps(failed.value))
+    assert type(copy) is type(failed.value) and str(copy) == str(failed.value)
