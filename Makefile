@@ -47,8 +47,8 @@ $(PY2):
 	$(PYTHON) -m venv $(VENV2)
 	$(PY2) -m pip install -q --upgrade pip
 
-# the same pins as .venv but for DuckDB; jmespath: read_json(jmespath=)
+# the same pins as .venv but for DuckDB; jmespath: read_json(jmespath=); moto + s3fs: the chain tests that use S3
 test-duckdb2: $(PY2)
 	grep -v '^duckdb==' constraints.txt > $(VENV2)/constraints.txt
-	$(PY2) -m pip install -q -c $(VENV2)/constraints.txt -e . pytest pytest-timeout jmespath 'duckdb>=2,<3'
+	$(PY2) -m pip install -q -c $(VENV2)/constraints.txt -e '.[s3]' pytest pytest-timeout jmespath 'moto[server]' 'duckdb>=2,<3'
 	$(PY2) -m pytest -q -p no:cacheprovider $(CORE_TESTS)
